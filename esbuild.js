@@ -1,0 +1,39 @@
+// Bundles the extension (only `vscode` is external) and the `okd-dev` CLI. Type checking is `tsc --noEmit`.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const targets = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+async function main() {
+  if (watch) {
+    for (const options of targets) {
+      const ctx = await esbuild.context(options);
+      await ctx.watch();
+    }
+    console.log('[watch] watching src/ for changes');
+    return;
+  }
+  await Promise.all(targets.map((options) => esbuild.build(options)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

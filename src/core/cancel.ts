@@ -1,0 +1,45 @@
+/**
+ * The cancellation interface core code takes. `vscode.CancellationToken` satisfies it structurally, and so does
+ * `fromAbortSignal(signal)` for the CLI.
+ */
+export interface CancellationTokenLike {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+export const neverCancelled: CancellationTokenLike = {
+  isCancellationRequested: false,
+  onCancellationRequested: () => ({ dispose: () => undefined }),
+};
+
+export class CancelledError extends Error {
+  constructor(what = 'operation') {
+    super(`${what} was cancelled`);
+    this.name = 'CancelledError';
+  }
+}
+
+export function throwIfCancelled(token: CancellationTokenLike | undefined, what?: string): void {
+  if (token?.isCancellationRequested) throw new CancelledError(what);
+}
+
+/** An AbortSignal that fires when the token is cancelled; dispose() detaches the listener. */
+export function toAbortSignal(token: CancellationTokenLike | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  if (!token) return { signal: controller.signal, dispose: () => undefined };
+  if (token.isCancellationRequested) controller.abort();
+  const sub = token.onCancellationRequested(() => controller.abort());
+  return { signal: controller.signal, dispose: () => sub.dispose() };
+}
+
+export function fromAbortSignal(signal: AbortSignal): CancellationTokenLike {
+  return {
+    get isCancellationRequested() {
+      return signal.aborted;
+    },
+    onCancellationRequested(listener) {
+      signal.addEventListener('abort', listener, { once: true });
+      return { dispose: () => signal.removeEventListener('abort', listener) };
+    },
+  };
+}
