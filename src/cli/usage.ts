@@ -1,0 +1,26 @@
+/** Thrown for a command line that does not fit a command: exit code 2, with the command's usage. */
+export class UsageError extends Error {
+  constructor(message: string, readonly usage?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const mainUsage = `okd-dev: release payloads, clusters and the operator inner loop for OKD developers
+
+Usage:
+  okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
+  okd-dev release diff FROM TO [-o json]
+
+Registry options (every command that reads a registry):
+  -a, --registry-config FILE   credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json)
+      --insecure               allow plain http and unverified TLS
+      --ca-file FILE           trust this CA for registry TLS
+      --filter-by-os OS/ARCH   the platform to read from a multi-arch payload (default linux/amd64)
+
+Other options:
+  -v, --verbose                log requests to stderr
+  -h, --help                   this help
+
+Environment: OKD_DEV_CACHE_DIR (cache folder, default $XDG_CACHE_HOME/okd-dev).
+Exit codes: 0 success, 1 an error you can act on, 2 a usage error.`;

@@ -1,0 +1,104 @@
+import type { CancellationTokenLike } from '../cancel';
+import { throwIfCancelled } from '../cancel';
+import { OkdError } from '../errors';
+import { type Logger, silentLogger } from '../log';
+import { formatPullspec, parsePullspec, type Pullspec } from '../pullspec';
+import type { RegistryClient } from '../registry/client';
+import { formatPlatform, type ImageConfig, type Platform } from '../registry/types';
+import { type CachedPayload, CACHE_SCHEMA, type ReleaseCache } from './cache';
+import type { Release } from './model';
+import { buildRelease } from './operators';
+import { defaultLayerReadLimits, type LayerReadLimits, readReleaseManifests } from './tar';
+
+export interface ReadReleaseOptions {
+  registry: RegistryClient;
+  cache?: ReleaseCache;
+  /** The platform to read from a multi-arch payload (default linux/amd64). */
+  platform?: Platform;
+  /** True when the user chose the platform (`--filter-by-os`): the release is then reported as that platform's. */
+  platformChosen?: boolean;
+  token?: CancellationTokenLike;
+  logger?: Logger;
+  limits?: LayerReadLimits;
+}
+
+const defaultPlatform: Platform = { os: 'linux', architecture: 'amd64' };
+
+/**
+ * Reads a release payload the way `oc adm release info` does: the manifest, the config and only the top layer,
+ * whose `release-manifests/` folder is kept. A payload read before (same digest) comes from the cache with no
+ * blob request.
+ */
+export async function readRelease(pullspecText: string | Pullspec, options: ReadReleaseOptions): Promise<Release> {
+  const payload = await readPayload(pullspecText, options);
+  return releaseFromPayload(payload, options);
+}
+
+export function releaseFromPayload(payload: CachedPayload, options: Pick<ReadReleaseOptions, 'platformChosen'> = {}): Release {
+  const multi = payload.listDigest !== undefined && !options.platformChosen;
+  return buildRelease({
+    pullSpec: payload.pullSpec,
+    digest: multi ? (payload.listDigest as string) : payload.digest,
+    listDigest: payload.listDigest,
+    created: payload.created,
+    os: multi ? 'multi' : payload.os,
+    architecture: multi ? 'multi' : payload.architecture,
+    platforms: payload.platforms,
+    labels: payload.labels,
+    files: new Map(Object.entries(payload.files)),
+  });
+}
+
+export async function readPayload(pullspecText: string | Pullspec, options: ReadReleaseOptions): Promise<CachedPayload> {
+  const ref = typeof pullspecText === 'string' ? parsePullspec(pullspecText) : pullspecText;
+  const logger = options.logger ?? silentLogger;
+  const platform = options.platform ?? defaultPlatform;
+  const platformKey = formatPlatform(platform);
+  const pullSpec = formatPullspec(ref);
+
+  if (ref.digest && options.cache) {
+    const hit = await options.cache.get(ref.digest, platformKey);
+    if (hit) {
+      logger.debug(`release ${pullSpec}: from cache`);
+      return { ...hit, pullSpec };
+    }
+  }
+  throwIfCancelled(options.token, `reading ${pullSpec}`);
+  const image = await options.registry.resolveImage(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest', { platform }, options.token);
+  if (options.cache) {
+    const hit = await options.cache.get(image.listDigest ?? image.digest, platformKey);
+    if (hit) {
+      logger.debug(`release ${pullSpec}: ${image.listDigest ?? image.digest} from cache`);
+      return { ...hit, pullSpec };
+    }
+  }
+  const layers = image.manifest.layers;
+  const top = layers[layers.length - 1];
+  if (!top) throw notAPayload(pullSpec, 'it has no layers');
+  const config = JSON.parse((await options.registry.readBlob(ref.registry, ref.repository, image.manifest.config, options.token)).toString('utf8')) as ImageConfig;
+  logger.debug(`release ${pullSpec}: reading top layer ${top.digest} (${top.size} bytes)`);
+  const stream = await options.registry.openBlob(ref.registry, ref.repository, top, options.token);
+  const files = await readReleaseManifests(stream, `${top.digest} of ${pullSpec}`, options.limits ?? defaultLayerReadLimits);
+  if (!files.has('image-references')) {
+    throw notAPayload(pullSpec, files.size ? 'its top layer has release-manifests/ but no image-references' : 'its top layer has no release-manifests/image-references');
+  }
+  const payload: CachedPayload = {
+    schema: CACHE_SCHEMA,
+    pullSpec,
+    digest: image.digest,
+    listDigest: image.listDigest,
+    platforms: image.platforms?.map(formatPlatform),
+    created: config.created ?? '',
+    os: config.os,
+    architecture: config.architecture,
+    labels: config.config?.Labels ?? {},
+    layers: layers.map((layer) => layer.digest),
+    files: Object.fromEntries(files),
+  };
+  if (options.cache) await options.cache.put(payload, platformKey);
+  return payload;
+}
+
+function notAPayload(pullSpec: string, why: string): OkdError {
+  return new OkdError('not-a-payload', `${pullSpec} is not a release payload: ${why}`, 'pass the pullspec of a release image, such as quay.io/okd/scos-release:<version>');
+}
