@@ -8,7 +8,7 @@ ensureNodeModules();
 const started = Date.now();
 run(process.execPath, ['esbuild.js']);
 run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']);
-run(process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'bench', 'scripts']);
+run(process.execPath, ['node_modules/eslint/bin/eslint.js', 'src', 'test', 'bench', 'scripts', 'esbuild.js']);
 const suites = ['test/unit', 'test/integration'];
 if (process.env.OKD_SKIP_E2E !== '1') suites.push('test/e2e');
 run(process.execPath, ['scripts/run-tests.js', ...suites]);

@@ -10,7 +10,7 @@ export const mainUsage = `okd-dev: release payloads, clusters and the operator i
 
 Usage:
   okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
-  okd-dev release diff FROM TO [-o json]
+  okd-dev release diff FROM TO [--commits] [-o json]
 
 Registry options (every command that reads a registry):
   -a, --registry-config FILE   credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json)

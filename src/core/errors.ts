@@ -27,7 +27,8 @@ export class OkdError extends Error {
 
   /** The one line a user reads: the message, then what to do. */
   describe(): string {
-    return this.hint ? `${this.message}. ${this.hint}` : this.message;
+    if (!this.hint) return this.message;
+    return `${this.message.replace(/[.\s]+$/, '')}. ${this.hint.charAt(0).toUpperCase()}${this.hint.slice(1)}`;
   }
 }
 

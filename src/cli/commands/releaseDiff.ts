@@ -5,13 +5,13 @@ import { outputFormat, parseCommandArgs, registryOptions } from '../args';
 import { createContext } from '../context';
 import { UsageError } from '../usage';
 
-const usage = `Usage: okd-dev release diff FROM TO [-o json] [-a FILE] [--insecure] [--ca-file FILE] [--filter-by-os OS/ARCH]
+const usage = `Usage: okd-dev release diff FROM TO [--commits] [-o json] [-a FILE] [--insecure] [--ca-file FILE] [--filter-by-os OS/ARCH]
 
 Compares two release payloads like \`oc adm release info FROM TO\`: images changed (new commit), rebuilt (same
 commit, new digest), added and removed, manifests changed, and whether TO lists FROM as an upgrade source.`;
 
 export async function releaseDiff(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommandArgs(argv, { ...registryOptions, output: { type: 'string', short: 'o' } }, usage);
+  const { values, positionals } = parseCommandArgs(argv, { ...registryOptions, output: { type: 'string', short: 'o' }, commits: { type: 'boolean' } }, usage);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return;
@@ -31,5 +31,5 @@ export async function releaseDiff(argv: string[]): Promise<void> {
   context.progress('');
   const diff = diffReleases(from, to);
   if (format === 'json') process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
-  else process.stdout.write(renderReleaseDiff(diff));
+  else process.stdout.write(renderReleaseDiff(from, to, diff, { commits: values.commits ?? false }));
 }

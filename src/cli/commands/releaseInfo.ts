@@ -1,5 +1,5 @@
 import { readRelease } from '../../core/release/reader';
-import { renderReleaseInfo, toReleaseInfoJson, type ReleaseInfoView } from '../../core/release/render';
+import { type ImagesView, renderReleaseInfo, toReleaseInfoJson } from '../../core/release/render';
 import { outputFormat, parseCommandArgs, registryOptions } from '../args';
 import { createContext } from '../context';
 import { UsageError } from '../usage';
@@ -40,6 +40,6 @@ export async function releaseInfo(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(toReleaseInfoJson(release), null, 2)}\n`);
     return;
   }
-  const view: ReleaseInfoView = views[0] ?? 'images';
-  process.stdout.write(renderReleaseInfo(release, view));
+  const view: ImagesView = views[0] ?? 'digests';
+  process.stdout.write(renderReleaseInfo(release, { view }));
 }

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
+import * as tar from 'tar-stream';
+import { MediaTypes } from '../registry/types';
+
+export interface LayerEntry {
+  /** Path inside the image, without a leading slash (`usr/bin/operator`, `release-manifests/image-references`). */
+  path: string;
+  content: Buffer;
+  /** File mode, default 0o644. */
+  mode?: number;
+  mtime?: Date;
+}
+
+/** A layer ready to push: the compressed blob and the uncompressed digest the image config lists. */
+export interface LayerBlob {
+  mediaType: string;
+  digest: string;
+  size: number;
+  diffId: string;
+  data: Buffer;
+}
+
+export function sha256(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** Tars the entries (with their parent folders, in order) and gzips them: one image layer. */
+export async function buildLayer(entries: LayerEntry[], options: { gzipLevel?: number; oci?: boolean } = {}): Promise<LayerBlob> {
+  const pack = tar.pack();
+  const mtime = new Date(0);
+  const folders = new Set<string>();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('data', (chunk: unknown) => {
+      chunks.push(chunk as Buffer);
+    });
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
+  for (const entry of entries) {
+    const parts = entry.path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/') + '/';
+      if (folders.has(folder)) continue;
+      folders.add(folder);
+      pack.entry({ name: folder, type: 'directory', mode: 0o755, mtime: entry.mtime ?? mtime });
+    }
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name: parts.join('/'), mode: entry.mode ?? 0o644, mtime: entry.mtime ?? mtime, size: entry.content.length }, entry.content, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+  pack.finalize();
+  await done;
+  const tarball = Buffer.concat(chunks);
+  const data = zlib.gzipSync(tarball, { level: options.gzipLevel ?? 6 });
+  return {
+    mediaType: options.oci === false ? MediaTypes.dockerLayerGzip : MediaTypes.ociLayerGzip,
+    digest: sha256(data),
+    size: data.length,
+    diffId: sha256(tarball),
+    data,
+  };
+}

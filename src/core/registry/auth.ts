@@ -1,0 +1,194 @@
+import type { CancellationTokenLike } from '../cancel';
+import { OkdError } from '../errors';
+import { type Logger, silentLogger } from '../log';
+import { type AuthFileOptions, type Credentials, findCredentials } from './authfile';
+import { type Challenge, parseChallenges, pickChallenge } from './challenge';
+import type { RegistryResponse } from './response';
+import type { Transport, TransportRequest } from './transport';
+
+/** What a request needs access to: `pull` or `pull,push` on a repository, plus any extra scopes (mount sources). */
+export interface AccessScope {
+  repository: string;
+  actions: 'pull' | 'pull,push';
+  /** Extra token scopes, e.g. `repository:<mount source>:pull`. */
+  extra?: string[];
+}
+
+export interface AuthOptions extends AuthFileOptions {
+  logger?: Logger;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+interface Authorization {
+  header?: string;
+  /** A bearer token taken from the cache (a 401 on it is worth one retry with a fresh token). */
+  cachedKey?: string;
+  credentials?: Credentials;
+}
+
+const defaultTokenLifetimeS = 60;
+
+/**
+ * Answers registry challenges: anonymous first (a `GET /v2/` tells which scheme the registry wants), Basic with
+ * the auth file's credentials, Bearer tokens fetched from the realm and cached per (registry, scope).
+ */
+export class Authenticator {
+  private readonly logger: Logger;
+  private readonly challenges = new Map<string, Challenge | null>();
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly credentials = new Map<string, Credentials | null>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: AuthOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Sends `req` with whatever authorization `scope` needs, answering one 401 with fresh credentials. */
+  async request(req: TransportRequest, scope: AccessScope): Promise<RegistryResponse> {
+    const { registry } = req;
+    let auth = await this.authorize(registry, scope, req.token, false);
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.transport.request({
+        ...req,
+        headers: { ...req.headers, ...(auth.header ? { Authorization: auth.header } : {}) },
+      });
+      if (res.status === 403) {
+        await res.discard();
+        throw this.forbidden(registry, scope, auth.credentials);
+      }
+      if (res.status !== 401) return res;
+      const challenge = pickChallenge(parseChallenges(res.headers.get('www-authenticate') ?? ''));
+      await res.discard();
+      if (challenge) this.challenges.set(registry, challenge);
+      if (auth.cachedKey) this.tokens.delete(auth.cachedKey);
+      const retryable = attempt === 0 && challenge && (auth.cachedKey !== undefined || auth.header === undefined);
+      if (!retryable) {
+        if (challenge?.params.error === 'insufficient_scope' && auth.credentials) throw this.forbidden(registry, scope, auth.credentials);
+        throw this.rejected(registry, scope, auth.credentials ?? this.credentialsFor(registry, scope.repository));
+      }
+      this.logger.debug(`registry ${registry}: 401 for ${req.method}; authenticating again`);
+      auth = await this.authorize(registry, scope, req.token, true);
+      if (!auth.header) throw this.rejected(registry, scope, undefined);
+    }
+  }
+
+  /** The authorization header for a request, pinging the registry once to learn its challenge. */
+  private async authorize(
+    registry: string,
+    scope: AccessScope,
+    token: CancellationTokenLike | undefined,
+    fresh: boolean,
+  ): Promise<Authorization> {
+    const challenge = await this.challengeFor(registry, token);
+    if (!challenge) return {};
+    const credentials = this.credentialsFor(registry, scope.repository);
+    if (challenge.scheme === 'basic') {
+      if (!credentials) return {};
+      const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+      return { header: `Basic ${basic}`, credentials };
+    }
+    if (challenge.scheme !== 'bearer') {
+      throw new OkdError('unsupported', `registry ${registry} asks for ${challenge.scheme} authentication, which is not supported`);
+    }
+    const scopes = [`repository:${scope.repository}:${scope.actions}`, ...(scope.extra ?? [])];
+    const key = `${registry}|${[...scopes].sort().join(' ')}`;
+    const cached = this.tokens.get(key);
+    if (!fresh && cached && cached.expiresAt > Date.now()) {
+      return { header: `Bearer ${cached.token}`, cachedKey: key, ...(credentials ? { credentials } : {}) };
+    }
+    const fetched = await this.fetchToken(registry, challenge, scopes, scope, credentials, token);
+    this.tokens.set(key, fetched);
+    return { header: `Bearer ${fetched.token}`, ...(credentials ? { credentials } : {}) };
+  }
+
+  private async challengeFor(registry: string, token: CancellationTokenLike | undefined): Promise<Challenge | null> {
+    if (this.challenges.has(registry)) return this.challenges.get(registry) ?? null;
+    const res = await this.transport.request({ method: 'GET', registry, url: '/v2/', ...(token ? { token } : {}) });
+    const challenge = res.status === 401 ? pickChallenge(parseChallenges(res.headers.get('www-authenticate') ?? '')) : undefined;
+    await res.discard();
+    this.challenges.set(registry, challenge ?? null);
+    return challenge ?? null;
+  }
+
+  private async fetchToken(
+    registry: string,
+    challenge: Challenge,
+    scopes: string[],
+    scope: AccessScope,
+    credentials: Credentials | undefined,
+    token: CancellationTokenLike | undefined,
+  ): Promise<CachedToken> {
+    const realm = challenge.params.realm;
+    if (!realm) throw new OkdError('failed', `registry ${registry} sent a Bearer challenge without a realm`);
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new OkdError('failed', `registry ${registry} sent a Bearer challenge with an invalid realm "${realm}"`);
+    }
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    for (const s of scopes) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (credentials) {
+      headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    }
+    const res = await this.transport.request({ method: 'GET', registry, url: url.toString(), headers, ...(token ? { token } : {}) });
+    if (res.status === 401 || res.status === 403) {
+      await res.discard();
+      throw this.rejected(registry, scope, credentials);
+    }
+    if (!res.ok) {
+      await res.discard();
+      throw new OkdError('failed', `the token service of registry ${registry} (${url.host}) answered ${res.status}`, 'retry later');
+    }
+    const body = (await res.jsonOrUndefined()) as { token?: unknown; access_token?: unknown; expires_in?: unknown } | undefined;
+    const value = typeof body?.token === 'string' && body.token ? body.token : body?.access_token;
+    if (typeof value !== 'string' || !value) {
+      throw new OkdError('failed', `the token service of registry ${registry} (${url.host}) answered without a token`);
+    }
+    const lifetime = typeof body?.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : defaultTokenLifetimeS;
+    // Renew a little early so a token does not expire between the check and the request.
+    const margin = Math.min(30, lifetime / 4);
+    return { token: value, expiresAt: Date.now() + (lifetime - margin) * 1000 };
+  }
+
+  private credentialsFor(registry: string, repository: string): Credentials | undefined {
+    const key = `${registry}/${repository}`;
+    if (!this.credentials.has(key)) {
+      const found = findCredentials(registry, repository, this.options);
+      if (found) this.logger.debug(`registry ${registry}: using credentials for ${found.key} from ${found.source}`);
+      this.credentials.set(key, found ?? null);
+    }
+    return this.credentials.get(key) ?? undefined;
+  }
+
+  private rejected(registry: string, scope: AccessScope, credentials: Credentials | undefined): OkdError {
+    if (!credentials) {
+      return new OkdError(
+        'unauthorized',
+        `registry ${registry} requires authentication for repository ${scope.repository}`,
+        `log in with \`podman login ${registry}\` or pass --registry-config FILE`,
+      );
+    }
+    return new OkdError(
+      'unauthorized',
+      `credentials for ${registry} were rejected (from ${credentials.source})`,
+      `log in again with \`podman login ${registry}\`, or pass the right file with --registry-config`,
+    );
+  }
+
+  private forbidden(registry: string, scope: AccessScope, credentials: Credentials | undefined): OkdError {
+    const who = credentials ? `the credentials for ${registry} (from ${credentials.source})` : 'anonymous access';
+    return new OkdError(
+      'forbidden',
+      `registry ${registry} does not allow ${scope.actions} on repository ${scope.repository} for ${who}`,
+      'ask for access to the repository, or use an account that has it',
+    );
+  }
+}

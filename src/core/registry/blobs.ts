@@ -1,0 +1,82 @@
+import { type Readable, pipeline } from 'node:stream';
+import type { CancellationTokenLike } from '../cancel';
+import type { RegistryContext } from './context';
+import { VerifyingStream, assertSupportedDigest, verifyBuffer } from './digest';
+import { repoRef, unexpectedResponse } from './response-errors';
+import type { RegistryResponse } from './response';
+
+/** The part of a descriptor a blob read needs. */
+export interface BlobRef {
+  digest: string;
+  size?: number;
+}
+
+async function getBlob(
+  ctx: RegistryContext,
+  registry: string,
+  repository: string,
+  blob: BlobRef,
+  token?: CancellationTokenLike,
+): Promise<RegistryResponse> {
+  assertSupportedDigest(blob.digest, `a blob in ${repoRef(registry, repository)}`);
+  // Registries answer with a redirect to their storage; the transport follows it (dropping Authorization cross-origin).
+  const res = await ctx.auth.request(
+    { method: 'GET', registry, url: `/v2/${repository}/blobs/${blob.digest}`, ...(token ? { token } : {}) },
+    { repository, actions: 'pull' },
+  );
+  if (res.status !== 200) {
+    throw await unexpectedResponse(res, registry, repository, { kind: 'blob', name: blob.digest, action: 'GET blob' });
+  }
+  return res;
+}
+
+/** Reads a whole blob into memory, verified against the descriptor's digest and size. For configs and small layers. */
+export async function readBlob(
+  ctx: RegistryContext,
+  registry: string,
+  repository: string,
+  blob: BlobRef,
+  token?: CancellationTokenLike,
+): Promise<Buffer> {
+  const res = await getBlob(ctx, registry, repository, blob, token);
+  const data = await res.buffer();
+  verifyBuffer(data, blob.digest, blob.size, repoRef(registry, repository));
+  return data;
+}
+
+/**
+ * A stream of a blob that verifies size and sha256 as it goes: on a mismatch it emits an OkdError('integrity')
+ * instead of 'end'. Network errors mid-body are emitted as errors too.
+ */
+export async function openBlob(
+  ctx: RegistryContext,
+  registry: string,
+  repository: string,
+  blob: BlobRef,
+  token?: CancellationTokenLike,
+): Promise<Readable> {
+  const res = await getBlob(ctx, registry, repository, blob, token);
+  const verifier = new VerifyingStream(blob.digest, blob.size, repoRef(registry, repository));
+  pipeline(res.stream(), verifier, () => undefined);
+  return verifier;
+}
+
+export async function blobExists(
+  ctx: RegistryContext,
+  registry: string,
+  repository: string,
+  digest: string,
+  token?: CancellationTokenLike,
+  actions: 'pull' | 'pull,push' = 'pull',
+): Promise<boolean> {
+  assertSupportedDigest(digest, `a blob in ${repoRef(registry, repository)}`);
+  const res = await ctx.auth.request(
+    { method: 'HEAD', registry, url: `/v2/${repository}/blobs/${digest}`, ...(token ? { token } : {}) },
+    { repository, actions },
+  );
+  if (res.status === 200 || res.status === 404) {
+    await res.discard();
+    return res.status === 200;
+  }
+  throw await unexpectedResponse(res, registry, repository, { kind: 'blob', name: digest, action: 'HEAD blob' });
+}

@@ -1,0 +1,118 @@
+import type { Readable } from 'node:stream';
+import type { CancellationTokenLike } from '../cancel';
+import { type Logger, silentLogger } from '../log';
+import { Authenticator } from './auth';
+import { type BlobRef, blobExists, openBlob, readBlob } from './blobs';
+import type { RegistryContext } from './context';
+import { type FetchedManifest, type ResolvedImage, getManifest, putManifest, resolveImage } from './manifests';
+import { type BlobUpload, type PushBlobOptions, type PushedBlob, pushBlob } from './push';
+import type { RegistryStats } from './response';
+import { type ListTagsOptions, listTags } from './tags';
+import { Transport } from './transport';
+import type { Platform } from './types';
+
+export interface RegistryClientOptions {
+  /** `--registry-config` / `-a`: an auth file that must exist. */
+  authFile?: string;
+  /** `true` for every registry, or the hosts allowed plain http and unverified TLS. */
+  insecure?: boolean | string[];
+  /** A PEM CA to trust in addition to the system ones. */
+  caFile?: string;
+  logger?: Logger;
+  /** Bound on one request including retries (default 60 s). */
+  timeoutMs?: number;
+  /** Retry tuning; tests shorten these. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  /** For tests: the environment and home directory auth files are looked up from. */
+  env?: NodeJS.ProcessEnv;
+  homeDir?: string;
+}
+
+/**
+ * An OCI distribution client. Methods take the registry as written (`quay.io`, `docker.io`, `127.0.0.1:5000`)
+ * and a repository, so a Pullspec fits; every manifest and blob is verified against its digest.
+ */
+export class RegistryClient {
+  private readonly ctx: RegistryContext;
+
+  constructor(options: RegistryClientOptions = {}) {
+    const logger = options.logger ?? silentLogger;
+    const transport = new Transport({
+      logger,
+      ...(options.insecure !== undefined ? { insecure: options.insecure } : {}),
+      ...(options.caFile ? { caFile: options.caFile } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.retryBaseMs ? { retryBaseMs: options.retryBaseMs } : {}),
+    });
+    const auth = new Authenticator(transport, {
+      logger,
+      ...(options.authFile ? { authFile: options.authFile } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.homeDir ? { homeDir: options.homeDir } : {}),
+    });
+    this.ctx = { transport, auth, logger };
+  }
+
+  /** Requests sent and body bytes read and written so far. */
+  get stats(): RegistryStats {
+    return this.ctx.transport.stats;
+  }
+
+  getManifest(registry: string, repository: string, reference: string, token?: CancellationTokenLike): Promise<FetchedManifest> {
+    return getManifest(this.ctx, registry, repository, reference, token);
+  }
+
+  resolveImage(
+    registry: string,
+    repository: string,
+    reference: string,
+    options: { platform?: Platform } = {},
+    token?: CancellationTokenLike,
+  ): Promise<ResolvedImage> {
+    return resolveImage(this.ctx, registry, repository, reference, options, token);
+  }
+
+  readBlob(registry: string, repository: string, descriptor: BlobRef, token?: CancellationTokenLike): Promise<Buffer> {
+    return readBlob(this.ctx, registry, repository, descriptor, token);
+  }
+
+  openBlob(registry: string, repository: string, descriptor: BlobRef, token?: CancellationTokenLike): Promise<Readable> {
+    return openBlob(this.ctx, registry, repository, descriptor, token);
+  }
+
+  blobExists(registry: string, repository: string, digest: string, token?: CancellationTokenLike): Promise<boolean> {
+    return blobExists(this.ctx, registry, repository, digest, token);
+  }
+
+  listTags(registry: string, repository: string, options: ListTagsOptions = {}, token?: CancellationTokenLike): Promise<string[]> {
+    return listTags(this.ctx, registry, repository, options, token);
+  }
+
+  pushBlob(
+    registry: string,
+    repository: string,
+    blob: BlobUpload,
+    options: PushBlobOptions = {},
+    token?: CancellationTokenLike,
+  ): Promise<PushedBlob> {
+    return pushBlob(this.ctx, registry, repository, blob, options, token);
+  }
+
+  putManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+    token?: CancellationTokenLike,
+  ): Promise<string> {
+    return putManifest(this.ctx, registry, repository, reference, bytes, mediaType, token);
+  }
+
+  /** Closes pooled connections. */
+  close(): Promise<void> {
+    return this.ctx.transport.close();
+  }
+}

@@ -1,0 +1,148 @@
+// Playwright helpers that drive the VS Code workbench the way a person does: activity bar, tree rows, the command
+// palette, hovers, screenshots. Selectors are the workbench's own stable class names and aria labels.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { repoRoot } from './codeServer';
+
+export const resultsDir = path.join(repoRoot, 'test-results');
+
+const DEFAULT_TIMEOUT = 20_000;
+
+/** Opens `url` and waits until the workbench and its extension host are up. */
+export async function openWorkbench(page: Page, url: string, timeoutMs = 60_000): Promise<void> {
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
+  // The activity bar and status bar render only after the workbench finished its layout and restored views.
+  await page.locator('.part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
+  await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/**
+ * Shows the view container whose activity-bar entry's aria-label starts with `label` (e.g. "OKD", "Explorer").
+ * Clicking an entry that is already shown would hide the side bar, so that case is left alone.
+ */
+export async function openViewContainer(page: Page, label: string): Promise<void> {
+  const item = page.locator('.activitybar .action-item').filter({ has: page.locator(`a[aria-label^="${cssString(label)}"]`) }).first();
+  await item.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+  const shown = (await item.getAttribute('class'))?.split(/\s+/).includes('checked') && (await page.locator('.part.sidebar').isVisible());
+  if (!shown) await item.locator('a').first().click();
+  await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+}
+
+/** The tree/list row whose label is exactly `label`. */
+export function treeRow(page: Page, label: string): Locator {
+  return page.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly(label) }) }).first();
+}
+
+/** Expands the tree rows along `labels`, in order (each one must be visible after the previous expanded). */
+export async function expandTreePath(page: Page, ...labels: string[]): Promise<Locator> {
+  let row: Locator | undefined;
+  for (const label of labels) {
+    row = treeRow(page, label);
+    await row.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+    if ((await row.getAttribute('aria-expanded')) === 'false') {
+      await row.click();
+      await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), {
+        timeout: DEFAULT_TIMEOUT,
+      });
+    }
+  }
+  if (!row) throw new Error('expandTreePath needs at least one label');
+  return row;
+}
+
+/**
+ * Runs a command from the palette by its title as shown there, e.g. "OKD: Show Log". The palette lists only
+ * commands of extensions scanned so far, so right after the workbench opens it is reopened until the entry shows.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+    await input.fill(`>${title}`);
+    try {
+      // Enter before the list has filtered would run whatever was listed first.
+      await entry.waitFor({ state: 'visible', timeout: 2_000 });
+      break;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`no command "${title}" in the palette after ${timeoutMs} ms`, { cause: error });
+    }
+  }
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT });
+}
+
+/** Opens a workspace file in an editor through quick open (Ctrl+P). */
+export async function openFile(page: Page, relativePath: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+  await input.fill(relativePath);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+  await input.press('Enter');
+  await page.locator('.editor-group-container .monaco-editor').first().waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+}
+
+/**
+ * Moves the mouse over the text at 1-based `line`/`column` of the active editor and returns the hover's text.
+ * The cursor is placed there with "Go to Line/Column" and its on-screen box tells where to point.
+ */
+export async function hoverAt(page: Page, line: number, column: number, timeoutMs = 30_000): Promise<string> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
+  await input.fill(`:${line}:${column}`);
+  await input.press('Enter');
+  const cursor = page.locator('.monaco-editor.focused .cursors-layer .cursor').first();
+  await cursor.waitFor({ state: 'attached', timeout: DEFAULT_TIMEOUT });
+  const box = await cursor.boundingBox();
+  if (!box) throw new Error(`no cursor on screen after going to ${line}:${column}`);
+  // Point just right of the cursor, i.e. at the character that starts at `column`. A language server that is
+  // still starting answers the first hover with nothing, so the mouse leaves and comes back until it answers.
+  const hover = page.locator('.monaco-hover-content:visible').first();
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    await page.mouse.move(box.x + 4 + (attempt % 2), box.y + box.height / 2, { steps: 2 });
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 2_000 });
+      // The widget says "Loading..." until the providers answer.
+      const settled = Date.now() + 5_000;
+      let text = (await hover.innerText()).trim();
+      while (/^Loading/.test(text) && Date.now() < settled) {
+        await page.waitForTimeout(100);
+        text = (await hover.innerText().catch(() => '')).trim();
+      }
+      if (text && !/^Loading/.test(text)) return text;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`no hover at ${line}:${column} after ${timeoutMs} ms`, { cause: error });
+    }
+    await page.mouse.move(box.x + 4, box.y + box.height * 8);
+    await page.waitForTimeout(300);
+  }
+}
+
+/** Texts of the notification toasts currently shown. */
+export async function notifications(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+}
+
+/** Saves a PNG of the whole page under test-results/ and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, name.endsWith('.png') ? name : `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+function cssString(value: string): string {
+  return value.replace(/["\\]/g, '\\$&');
+}
+
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}

@@ -1,0 +1,151 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { fromAbortSignal } from '../../src/core/cancel';
+import { OkdError } from '../../src/core/errors';
+import { RegistryClient } from '../../src/core/registry';
+import { type TestRegistry, blobDataPath, buildImage, freePort, randomLayer, startRegistry } from '../support/registry';
+
+/** Reads a stream to its end or its error, recording which happened. */
+function drain(stream: Readable): Promise<{ ended: boolean; error?: unknown; bytes: number }> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    let ended = false;
+    stream.on('data', (d: Buffer) => (bytes += d.length));
+    stream.on('end', () => {
+      ended = true;
+    });
+    stream.on('error', (error) => resolve({ ended, error, bytes }));
+    stream.on('close', () => setImmediate(() => resolve({ ended, bytes })));
+  });
+}
+
+describe('registry client errors and resilience', () => {
+  let reg: TestRegistry;
+  let client: RegistryClient;
+  const opts = { retryBaseMs: 50, env: {}, homeDir: '/nonexistent' };
+
+  before(async () => {
+    reg = await startRegistry({ proxy: true });
+    client = new RegistryClient({ ...opts, insecure: [reg.host] });
+  });
+  after(async () => {
+    await client.close();
+    await reg.stop();
+  });
+
+  it('names the missing tag, manifest and repository', async () => {
+    const image = buildImage();
+    await client.pushBlob(reg.host, 'okd/known', { ...image.layer.descriptor, data: image.layer.bytes });
+    await client.pushBlob(reg.host, 'okd/known', { ...image.config.descriptor, data: image.config.bytes });
+    await client.putManifest(reg.host, 'okd/known', 'v1', image.manifest.bytes, image.manifest.descriptor.mediaType);
+    await assert.rejects(client.getManifest(reg.host, 'okd/known', 'nope'), { kind: 'not-found', message: `tag nope not found in ${reg.host}/okd/known` });
+    const missing = `sha256:${'0'.repeat(64)}`;
+    await assert.rejects(client.getManifest(reg.host, 'okd/known', missing), { kind: 'not-found', message: `manifest ${missing} not found in ${reg.host}/okd/known` });
+    await assert.rejects(client.listTags(reg.host, 'okd/unknown'), { kind: 'not-found', message: `repository ${reg.host}/okd/unknown not found` });
+    await assert.rejects(client.readBlob(reg.host, 'okd/known', { digest: missing, size: 1 }), { kind: 'not-found', message: `blob ${missing} not found in ${reg.host}/okd/known` });
+    assert.equal(await client.blobExists(reg.host, 'okd/known', missing), false);
+  });
+
+  it('errors instead of ending when a blob does not match its digest or size', async () => {
+    const layer = randomLayer(200_000);
+    await client.pushBlob(reg.host, 'okd/corrupt', { ...layer.descriptor, data: layer.bytes });
+    // Corrupt the stored bytes (same size) behind the registry's back.
+    const file = blobDataPath(reg, layer.descriptor.digest);
+    const bad = Buffer.from(layer.bytes);
+    bad[1000] = (bad[1000] ?? 0) ^ 0xff;
+    fs.writeFileSync(file, bad);
+    const result = await drain(await client.openBlob(reg.host, 'okd/corrupt', layer.descriptor));
+    assert.equal(result.ended, false);
+    assert.ok(result.error instanceof OkdError);
+    assert.equal(result.error.kind, 'integrity');
+    assert.match(result.error.message, new RegExp(`^blob ${layer.descriptor.digest} from ${reg.host}/okd/corrupt does not match its digest \\(got sha256:[0-9a-f]{64}\\)$`));
+    await assert.rejects(client.readBlob(reg.host, 'okd/corrupt', layer.descriptor), { kind: 'integrity' });
+
+    const good = randomLayer(1000);
+    await client.pushBlob(reg.host, 'okd/corrupt', { ...good.descriptor, data: good.bytes });
+    const short = await drain(await client.openBlob(reg.host, 'okd/corrupt', { digest: good.descriptor.digest, size: 999 }));
+    assert.equal(short.ended, false);
+    assert.equal((short.error as OkdError).kind, 'integrity');
+    const clean = await drain(await client.openBlob(reg.host, 'okd/corrupt', good.descriptor));
+    assert.deepEqual([clean.ended, clean.error, clean.bytes], [true, undefined, 1000]);
+  });
+
+  it('retries connections reset twice, then reads', async () => {
+    const layer = randomLayer(5000);
+    await client.pushBlob(reg.host, 'okd/retry', { ...layer.descriptor, data: layer.bytes });
+    // A fresh client opens new connections, so the proxy's resets hit it.
+    const fresh = new RegistryClient({ ...opts, insecure: [reg.host] });
+    reg.resetNextConnections(2);
+    const connections = reg.counters.connections;
+    const data = await fresh.readBlob(reg.host, 'okd/retry', layer.descriptor);
+    assert.deepEqual(data, layer.bytes);
+    assert.ok(fresh.stats.retries >= 2, `retries: ${fresh.stats.retries}`);
+    assert.ok(reg.counters.connections - connections >= 3);
+    await fresh.close();
+  });
+
+  it('gives up within the time bound with a clear unreachable error', async () => {
+    // A server that accepts connections and resets them all.
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => s.resetAndDestroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const bounded = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 1500, retryBaseMs: 100, maxAttempts: 20 });
+    const started = Date.now();
+    const err = await bounded.getManifest(host, 'okd/x', 'latest').then(() => undefined, (e: unknown) => e);
+    const elapsed = Date.now() - started;
+    assert.ok(err instanceof OkdError, String(err));
+    assert.equal(err.kind, 'unreachable');
+    assert.match(err.message, new RegExp(`^registry ${host} did not answer GET /v2/: connection (reset|closed) \\(\\d+ attempts in 1\\.\\d s\\)$`));
+    assert.ok(err.hint);
+    assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+    for (const s of sockets) s.destroy();
+    server.close();
+    await bounded.close();
+
+    // Nothing listening at all: refused, retried, bounded.
+    const port = await freePort();
+    const refused = new RegistryClient({ env: {}, homeDir: '/nonexistent', timeoutMs: 800, retryBaseMs: 100 });
+    await assert.rejects(refused.getManifest(`127.0.0.1:${port}`, 'okd/x', 'latest'), {
+      kind: 'unreachable',
+      message: new RegExp(`^registry 127\\.0\\.0\\.1:${port} did not answer GET /v2/: connection refused \\(\\d+ attempts? in 0\\.\\d s\\)$`),
+    });
+    await refused.close();
+  });
+
+  it('times out a registry that accepts but never answers, and cancels at once', async () => {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => void sockets.add(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const c = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 700 });
+    await assert.rejects(c.getManifest(host, 'okd/x', 'latest'), {
+      kind: 'unreachable',
+      message: new RegExp(`^registry ${host} did not answer GET /v2/: timed out after 0\\.7 s \\(1 attempt in 0\\.\\d s\\)$`),
+    });
+    // Cancellation ends the wait at once, as a CancelledError rather than an unreachable registry.
+    const controller = new AbortController();
+    const patient = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 30_000 });
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await assert.rejects(patient.getManifest(host, 'okd/x', 'latest', fromAbortSignal(controller.signal)), { name: 'CancelledError' });
+    assert.ok(Date.now() - started < 1000);
+    for (const s of sockets) s.destroy();
+    server.close();
+    await c.close();
+    await patient.close();
+  });
+
+  it('does not treat 127.0.0.1 as insecure unless told', async () => {
+    const strict = new RegistryClient({ ...opts, timeoutMs: 2000 });
+    await assert.rejects(strict.getManifest(reg.host, 'okd/known', 'v1'), {
+      kind: 'unreachable',
+      message: new RegExp(`^registry ${reg.host} did not answer GET /v2/ over TLS: `),
+      hint: `if it serves plain http, mark it insecure (--insecure-registry ${reg.host})`,
+    });
+    await strict.close();
+  });
+});
