@@ -20,7 +20,7 @@ function wrongAuthFile(dir: string, host: string): string {
 }
 
 for (const auth of ['basic', 'token'] as const) {
-  describe(`registry client against docker-registry with TLS and ${auth} auth`, () => {
+  describe(`registry client against docker-registry with TLS and ${auth} auth`, { timeout: 60_000 }, () => {
     let reg: TestRegistry;
     let client: RegistryClient;
     let tmp: string;
@@ -97,7 +97,7 @@ for (const auth of ['basic', 'token'] as const) {
   });
 }
 
-describe('auth file errors', () => {
+describe('auth file errors', { timeout: 60_000 }, () => {
   it('an explicit auth file that does not exist is an error', async () => {
     const client = new RegistryClient({ ...noHome, authFile: '/nonexistent/auth.json', insecure: true });
     const reg = await startRegistry({ auth: 'basic' });

@@ -22,7 +22,7 @@ function drain(stream: Readable): Promise<{ ended: boolean; error?: unknown; byt
   });
 }
 
-describe('registry client errors and resilience', () => {
+describe('registry client errors and resilience', { timeout: 60_000 }, () => {
   let reg: TestRegistry;
   let client: RegistryClient;
   const opts = { retryBaseMs: 50, env: {}, homeDir: '/nonexistent' };
@@ -87,41 +87,45 @@ describe('registry client errors and resilience', () => {
     await fresh.close();
   });
 
-  it('gives up within the time bound with a clear unreachable error', async () => {
+  it('gives up within the time bound with a clear unreachable error', async (t) => {
     // A server that accepts connections and resets them all.
-    const sockets = new Set<net.Socket>();
     const server = net.createServer((s) => s.resetAndDestroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => void server.close());
     const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     const bounded = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 1500, retryBaseMs: 100, maxAttempts: 20 });
+    t.after(() => bounded.close());
     const started = Date.now();
     const err = await bounded.getManifest(host, 'okd/x', 'latest').then(() => undefined, (e: unknown) => e);
     const elapsed = Date.now() - started;
     assert.ok(err instanceof OkdError, String(err));
     assert.equal(err.kind, 'unreachable');
-    assert.match(err.message, new RegExp(`^registry ${host} did not answer GET /v2/: connection (reset|closed) \\(\\d+ attempts in 1\\.\\d s\\)$`));
-    assert.ok(err.hint);
-    assert.ok(elapsed < 2500, `took ${elapsed} ms`);
-    for (const s of sockets) s.destroy();
-    server.close();
-    await bounded.close();
+    // It stops early rather than sleep past the bound.
+    assert.match(err.message, new RegExp(`^registry ${host} did not answer GET /v2/: connection (reset|closed) \\(\\d+ attempts in [01]\\.\\d s\\)$`));
+    assert.equal(err.hint, 'check that the registry is up and reachable from here (proxy, VPN, firewall), then retry');
+    assert.ok(elapsed < 1700, `took ${elapsed} ms`);
 
     // Nothing listening at all: refused, retried, bounded.
     const port = await freePort();
     const refused = new RegistryClient({ env: {}, homeDir: '/nonexistent', timeoutMs: 800, retryBaseMs: 100 });
+    t.after(() => refused.close());
     await assert.rejects(refused.getManifest(`127.0.0.1:${port}`, 'okd/x', 'latest'), {
       kind: 'unreachable',
       message: new RegExp(`^registry 127\\.0\\.0\\.1:${port} did not answer GET /v2/: connection refused \\(\\d+ attempts? in 0\\.\\d s\\)$`),
     });
-    await refused.close();
   });
 
-  it('times out a registry that accepts but never answers, and cancels at once', async () => {
+  it('times out a registry that accepts but never answers, and cancels at once', async (t) => {
     const sockets = new Set<net.Socket>();
     const server = net.createServer((s) => void sockets.add(s));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    });
     const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     const c = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 700 });
+    t.after(() => c.close());
     await assert.rejects(c.getManifest(host, 'okd/x', 'latest'), {
       kind: 'unreachable',
       message: new RegExp(`^registry ${host} did not answer GET /v2/: timed out after 0\\.7 s \\(1 attempt in 0\\.\\d s\\)$`),
@@ -129,14 +133,11 @@ describe('registry client errors and resilience', () => {
     // Cancellation ends the wait at once, as a CancelledError rather than an unreachable registry.
     const controller = new AbortController();
     const patient = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 30_000 });
+    t.after(() => patient.close());
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     await assert.rejects(patient.getManifest(host, 'okd/x', 'latest', fromAbortSignal(controller.signal)), { name: 'CancelledError' });
     assert.ok(Date.now() - started < 1000);
-    for (const s of sockets) s.destroy();
-    server.close();
-    await c.close();
-    await patient.close();
   });
 
   it('does not treat 127.0.0.1 as insecure unless told', async () => {

@@ -17,7 +17,7 @@ async function pushImage(client: RegistryClient, reg: TestRegistry, repo: string
   return client.putManifest(reg.host, repo, tag, image.manifest.bytes, image.manifest.descriptor.mediaType);
 }
 
-describe('registry client against docker-registry over plain http', () => {
+describe('registry client against docker-registry over plain http', { timeout: 60_000 }, () => {
   let reg: TestRegistry;
   let client: RegistryClient;
   let tmp: string;

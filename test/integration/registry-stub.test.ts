@@ -7,7 +7,7 @@ import { RegistryClient } from '../../src/core/registry';
 
 // docker-registry 2.8 ignores `n` on tag lists, so pagination is exercised against a registry stub that pages the
 // way distribution 3, quay.io and Harbor do: `?n=&last=` and `Link: <...>; rel="next"`.
-describe('tag list pagination', () => {
+describe('tag list pagination', { timeout: 60_000 }, () => {
   const tags = Array.from({ length: 11 }, (_, i) => `v1.${String(i).padStart(2, '0')}`);
   const seen: string[] = [];
   let server: http.Server;
@@ -30,7 +30,10 @@ describe('tag list pagination', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
 
   it('follows Link rel="next" with n=2 until the last page', async () => {
     const client = new RegistryClient({ insecure: [host], env: {}, homeDir: '/nonexistent' });
@@ -43,7 +46,7 @@ describe('tag list pagination', () => {
 });
 
 /** A registry stub for protocol paths docker-registry cannot be made to take: revoked tokens, 429, redirects. */
-describe('registry protocol edge cases (stub registry)', () => {
+describe('registry protocol edge cases (stub registry)', { timeout: 60_000 }, () => {
   const blob = Buffer.from('blob-bytes-for-redirect');
   const blobDigest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
   const manifest = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}');
@@ -87,8 +90,10 @@ describe('registry protocol edge cases (stub registry)', () => {
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await new Promise<void>((resolve) => storage.close(() => resolve()));
+    for (const s of [server, storage]) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
   });
 
   const newClient = () => new RegistryClient({ insecure: [host, 'localhost'], env: {}, homeDir: '/nonexistent', retryBaseMs: 20 });

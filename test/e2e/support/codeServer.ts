@@ -35,6 +35,8 @@ export interface CodeServerOptions {
   extensionDevelopmentPath?: string;
   /** Extra environment for the server and so for its extension host. */
   env?: NodeJS.ProcessEnv;
+  /** User settings added to the quiet defaults (e.g. okd.* pointing at a sandbox). */
+  settings?: Record<string, unknown>;
   /** How long to wait for the server to answer; default 60 s. */
   readyTimeoutMs?: number;
 }
@@ -145,6 +147,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
         'window.commandCenter': false,
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
         'chat.disableAIFeatures': true,
+        ...options.settings,
       },
       null,
       2,

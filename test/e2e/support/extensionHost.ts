@@ -27,6 +27,11 @@ export interface ExtensionHostRunOptions {
   /** Only tests whose full title matches (mocha grep). */
   grep?: string;
   timeoutMs?: number;
+  /** User settings for the server (okd.* pointing at the sandbox). */
+  settings?: Record<string, unknown>;
+  /** Extra environment for the extension host (OKD_E2E_SANDBOX for the suites). */
+  env?: NodeJS.ProcessEnv;
+  workspace?: string;
 }
 
 export async function runExtensionHostTests(options: ExtensionHostRunOptions = {}): Promise<ExtensionHostRun> {
@@ -39,7 +44,9 @@ export async function runExtensionHostTests(options: ExtensionHostRunOptions = {
 
   const server = await startCodeServer({
     smokeTestDriver: true,
-    env: { OKD_E2E_RESULTS_FILE: resultsFile, ...(options.grep ? { OKD_E2E_GREP: options.grep } : {}) },
+    env: { ...options.env, OKD_E2E_RESULTS_FILE: resultsFile, ...(options.grep ? { OKD_E2E_GREP: options.grep } : {}) },
+    ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.workspace ? { workspace: options.workspace } : {}),
   });
   const browser = await launchBrowser().catch(async (error: unknown) => {
     await server.stop();

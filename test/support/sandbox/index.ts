@@ -1,0 +1,98 @@
+import { RegistryClient } from '../../../src/core/registry/client';
+import { fixtureTags, type FixtureTag } from '../payload/manifests';
+import { pushTestPayload, type TestPayload } from '../payload/build';
+import { startRegistry, type TestRegistry } from '../registry';
+import { pushComponentImages } from './componentImages';
+import { type ControllerTag, type FakeReleaseController, startReleaseController } from './releaseController';
+
+export interface SandboxOptions {
+  /** Ports to listen on (0 or absent: any free port). */
+  registryPort?: number;
+  controllerPort?: number;
+}
+
+export interface Sandbox {
+  /** host:port of the plain-http registry. */
+  registry: string;
+  registryHandle: TestRegistry;
+  releaseController: string;
+  controller: FakeReleaseController;
+  /** Tag pullspecs of the demo payloads, oldest first. */
+  releases: string[];
+  payloads: TestPayload[];
+  streams: { name: string; tags: ControllerTag[] }[];
+  /** okd.* user settings that point the extension at this sandbox. */
+  settings: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_RELEASE_REPOSITORY = 'okd/scos-release';
+export const SANDBOX_CONTENT_REPOSITORY = 'okd/scos-content';
+
+/** The demo releases: 4.19.0-okd-scos.0, then .1 with two operators at new commits, and an ec of 4.20. */
+const demo = [
+  { version: '4.19.0-okd-scos.0', stream: '4-scos-stable', phase: 'Accepted' as const, changed: [] as string[], previous: [] as string[] },
+  { version: '4.19.0-okd-scos.1', stream: '4-scos-stable', phase: 'Accepted' as const, changed: ['cluster-image-registry-operator', 'cluster-monitoring-operator'], previous: ['4.19.0-okd-scos.0'] },
+  { version: '4.20.0-okd-scos.ec.1', stream: '4-scos-next', phase: 'Ready' as const, changed: ['cluster-samples-operator'], previous: ['4.19.0-okd-scos.1'] },
+];
+
+function commitFor(version: string, tag: FixtureTag): string {
+  const base = tag.annotations['io.openshift.build.commit.id'] ?? '';
+  if (!base) return base;
+  const bump = version.replace(/[^0-9a-f]/g, '').slice(-6).padStart(6, '0');
+  return `${bump}${base.slice(6)}`;
+}
+
+/**
+ * A loopback world for the extension and its tests: a real registry holding demo payloads built from the
+ * fixtures with their component images, and a release controller API listing them in streams.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const registryHandle = await startRegistry();
+  const registry = registryHandle.host;
+  const client = new RegistryClient({ insecure: [registry] });
+  let tags = fixtureTags();
+  const payloads: TestPayload[] = [];
+  const streamTags = new Map<string, ControllerTag[]>();
+  for (const release of demo) {
+    tags = tags.map((tag) =>
+      release.changed.includes(tag.name) ? { ...tag, annotations: { ...tag.annotations, 'io.openshift.build.commit.id': commitFor(release.version, tag) } } : tag,
+    );
+    const images = await pushComponentImages(tags, { client, registry, repository: SANDBOX_CONTENT_REPOSITORY });
+    const payload = await pushTestPayload({
+      client,
+      registry,
+      repository: SANDBOX_RELEASE_REPOSITORY,
+      tag: release.version,
+      version: release.version,
+      tags: images,
+      previous: release.previous,
+      tinyBase: true,
+    });
+    payloads.push(payload);
+    const list = streamTags.get(release.stream) ?? [];
+    list.unshift({ name: release.version, phase: release.phase, pullSpec: payload.pullSpec });
+    streamTags.set(release.stream, list);
+  }
+  const controller = await startReleaseController(streamTags, options.controllerPort ?? 0);
+  const releases = payloads.map((p) => p.pullSpec);
+  return {
+    registry,
+    registryHandle,
+    releaseController: controller.url,
+    controller,
+    releases,
+    payloads,
+    streams: [...streamTags].map(([name, list]) => ({ name, tags: list })),
+    settings: {
+      'okd.releaseControllers': [{ url: controller.url, streams: [...streamTags.keys()] }],
+      'okd.releaseRepositories': [`${registry}/${SANDBOX_RELEASE_REPOSITORY}`],
+      'okd.pinnedReleases': [releases[releases.length - 2]],
+      'okd.insecureRegistries': [registry],
+    },
+    stop: async () => {
+      await controller.stop();
+      await registryHandle.stop();
+    },
+  };
+}
