@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof OkdError) {
-      process.stderr.write(`error: ${err.describe()}\n`);
+      process.stderr.write(`error: ${err.describe().replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }
     process.stderr.write(`error: ${describeError(err)}\n`);

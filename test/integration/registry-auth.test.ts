@@ -98,11 +98,11 @@ for (const auth of ['basic', 'token'] as const) {
 }
 
 describe('auth file errors', { timeout: 60_000 }, () => {
-  it('an explicit auth file that does not exist is an error', async () => {
-    const client = new RegistryClient({ ...noHome, authFile: '/nonexistent/auth.json', insecure: true });
+  it('an explicit auth file that does not exist is an error', async (t) => {
     const reg = await startRegistry({ auth: 'basic' });
+    t.after(() => reg.stop());
+    const client = new RegistryClient({ ...noHome, authFile: '/nonexistent/auth.json', insecure: true });
+    t.after(() => client.close());
     await assert.rejects(client.listTags(reg.host, 'okd/app'), { kind: 'invalid-input', message: 'auth file /nonexistent/auth.json does not exist' });
-    await client.close();
-    await reg.stop();
   });
 });

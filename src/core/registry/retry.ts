@@ -103,7 +103,10 @@ export function describeNetworkError(err: unknown): string {
     case 'UND_ERR_HEADERS_TIMEOUT':
       return 'timed out waiting for a response';
     default: {
-      const inner = (err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? String(err);
+      const raw = (err as { cause?: { message?: string } })?.cause?.message ?? (err as Error)?.message ?? String(err);
+      // OpenSSL messages span lines and carry source paths: keep the reason (`wrong version number`).
+      const ssl = raw.match(/SSL routines:[^:]*:([^:\n]+)/);
+      const inner = ssl ? (ssl[1] as string).trim() : raw.split('\n')[0]?.trim() ?? raw;
       return code ? `${inner} (${code})` : inner;
     }
   }

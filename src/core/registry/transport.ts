@@ -1,7 +1,18 @@
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import type { Readable } from 'node:stream';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent } from 'undici';
+
+/**
+ * undici is loaded on the first request, not at startup: it is most of the bundle's load time, and a release
+ * read from the cache (the warm CLI path, the editor's first view) sends no request at all.
+ */
+let undiciModule: typeof import('undici') | undefined;
+function undici(): typeof import('undici') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  undiciModule ??= require('undici') as typeof import('undici');
+  return undiciModule;
+}
 import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../cancel';
 import { OkdError } from '../errors';
 import { type Logger, redact, silentLogger } from '../log';
@@ -130,6 +141,11 @@ export class Transport {
         if (err instanceof CancelledError || err instanceof OkdError) throw err;
         if (req.token?.isCancellationRequested) throw new CancelledError(what);
         const code = errorCode(err);
+        // Another request to the same insecure registry found it speaks plain http while this one tried https.
+        if (req.url.startsWith('/') && url.startsWith('https:') && this.schemes.get(req.registry) === 'http') {
+          attempts--;
+          continue;
+        }
         // An insecure registry that is not listening for TLS: fall back to plain http, as oc and skopeo do.
         if (
           req.url.startsWith('/') &&
@@ -147,7 +163,7 @@ export class Transport {
           throw new OkdError(
             'unreachable',
             `the TLS certificate of registry ${req.registry} was not accepted: ${describeNetworkError(err)}`,
-            `pass the registry's CA with --ca-file, or, on a network you trust, mark it insecure (--insecure-registry ${req.registry})`,
+            `pass the registry's CA (okd-dev --ca-file, setting okd.registryCaFile), or, on a network you trust, allow it as insecure (okd-dev --insecure, setting okd.insecureRegistries)`,
             { cause: err },
           );
         }
@@ -155,7 +171,7 @@ export class Transport {
           throw new OkdError(
             'unreachable',
             `registry ${req.registry} did not answer ${what} over TLS: ${describeNetworkError(err)}`,
-            `if it serves plain http, mark it insecure (--insecure-registry ${req.registry})`,
+            `if it serves plain http, allow it as insecure (okd-dev --insecure, setting okd.insecureRegistries)`,
             { cause: err },
           );
         }
@@ -206,7 +222,7 @@ export class Transport {
     this.stats.requests++;
     this.logger.trace(redact(`${req.method} ${url}`));
     try {
-      const res = await undiciFetch(url, {
+      const res = await undici().fetch(url, {
         method: req.method,
         headers,
         body: body as never,
@@ -214,7 +230,7 @@ export class Transport {
         signal: controller.signal,
         dispatcher: this.agentFor(new URL(url).host),
         ...(body && !Buffer.isBuffer(body) ? { duplex: 'half' } : {}),
-      } as Parameters<typeof undiciFetch>[1]);
+      } as Parameters<typeof import('undici').fetch>[1]);
       clearTimeout(timer);
       return new RegistryResponse(res as unknown as Response, this.stats, release);
     } catch (err) {
@@ -236,12 +252,12 @@ export class Transport {
 
   private agentFor(host: string): Agent {
     if (this.isInsecure(host)) {
-      this.insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } });
+      this.insecureAgent ??= new (undici().Agent)({ connect: { rejectUnauthorized: false } });
       return this.insecureAgent;
     }
     if (!this.verifiedAgent) {
       const ca = this.options.caFile ? [...tls.rootCertificates, this.readCa(this.options.caFile)] : undefined;
-      this.verifiedAgent = new Agent({ connect: ca ? { ca } : {} });
+      this.verifiedAgent = new (undici().Agent)({ connect: ca ? { ca } : {} });
     }
     return this.verifiedAgent;
   }

@@ -53,8 +53,8 @@ export function parseReleaseTag(tag: string): ReleaseTagVersion | undefined {
   }
   const identifiers = rest
     .split('.')
-    .filter((id) => id !== '' && !DISTRO_IDENTIFIERS.has(id.toLowerCase()) && !/^-+$/.test(id))
-    .map((id) => id.replace(/^-+|-+$/g, ''));
+    .map((id) => id.replace(/^-+|-+$/g, ''))
+    .filter((id) => id !== '' && !DISTRO_IDENTIFIERS.has(id.toLowerCase()));
   if (!ts) {
     const first = identifiers[0]?.toLowerCase();
     const stage = first !== undefined ? stages[first] : undefined;

@@ -1,7 +1,38 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { HOVER_COMMANDS } from '../../core/hover/content';
+import { TagResolver } from '../../core/hover/tags';
+import { OkdError } from '../../core/errors';
+import { formatPullspec } from '../../core/pullspec';
+import { registerCommand } from '../command';
 import type { Services } from '../services';
+import { PullspecHoverProvider } from './provider';
+
+/** Every file on disk, unsaved editors, and the extension's own read-only documents (manifests, release info). */
+export const HOVER_SELECTOR: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'okd-manifest' }, { scheme: 'okd-release' }];
 
 /** Hovers on image pullspecs in any file. */
-export function registerHover(_services: Services): vscode.Disposable[] {
-  return [];
+export function registerHover(services: Services): vscode.Disposable[] {
+  const tags = new TagResolver({
+    resolve: async (pullspec, token) => {
+      const started = Date.now();
+      const reference = pullspec.tag ?? 'latest';
+      const manifest = await services.registry().getManifest(pullspec.registry, pullspec.repository, reference, token);
+      services.logger.info(`hover: ${formatPullspec(pullspec)} -> ${manifest.digest} (${Date.now() - started} ms)`);
+      return manifest.digest;
+    },
+  });
+  return [
+    vscode.languages.registerHoverProvider(HOVER_SELECTOR, new PullspecHoverProvider(services, tags)),
+    registerCommand(services, HOVER_COMMANDS.copyDigestPullspec, async (pullspec: unknown) => {
+      if (typeof pullspec !== 'string' || pullspec.length === 0) {
+        throw new OkdError('invalid-input', 'Copy digest pullspec needs a pullspec', 'use the link in a pullspec hover');
+      }
+      await vscode.env.clipboard.writeText(pullspec);
+      vscode.window.setStatusBarMessage(`Copied ${pullspec}`, 3000);
+    }),
+    // Credentials, insecure hosts or the CA may have changed: a tag may now resolve differently.
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('okd')) tags.clear();
+    }),
+  ];
 }

@@ -35,6 +35,8 @@ export interface CodeServerOptions {
   extensionDevelopmentPath?: string;
   /** Extra environment for the server and so for its extension host. */
   env?: NodeJS.ProcessEnv;
+  /** Port to listen on (default: a free one). */
+  port?: number;
   /** User settings added to the quiet defaults (e.g. okd.* pointing at a sandbox). */
   settings?: Record<string, unknown>;
   /** How long to wait for the server to answer; default 60 s. */
@@ -154,7 +156,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     ),
   );
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const env: NodeJS.ProcessEnv = {

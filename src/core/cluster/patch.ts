@@ -1,0 +1,187 @@
+import type { CancellationTokenLike } from '../cancel';
+import { throwIfCancelled } from '../cancel';
+import { OkdError } from '../errors';
+import { digestPullspec, formatPullspec, parsePullspec } from '../pullspec';
+import type { RegistryClient } from '../registry/client';
+import type { Platform } from '../registry/types';
+import type { ReleaseCache } from '../release/cache';
+import type { Release } from '../release/model';
+import { readRelease } from '../release/reader';
+import type { ClusterClient } from './client';
+import { findOperatorDeployment, type OperatorTarget } from './operator';
+import { addOverride, deploymentOverride, removeOverride } from './overrides';
+import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
+import { type ComponentOverride, type Deployment, type JsonPatchOp, pointerSegment } from './types';
+
+export interface PayloadOptions {
+  registry: RegistryClient;
+  cache?: ReleaseCache;
+  platform?: Platform;
+  token?: CancellationTokenLike;
+}
+
+/** The release the cluster runs now (`status.desired.image`), read with the release reader. */
+export async function readClusterRelease(client: ClusterClient, options: PayloadOptions): Promise<{ image: string; release: Release }> {
+  const cv = await client.getClusterVersion();
+  const image = cv.status?.desired?.image;
+  if (!image) throw new OkdError('not-found', `the ClusterVersion of context ${client.context} has no status.desired.image`, 'wait for the cluster-version operator to load its payload');
+  const release = await readRelease(image, { registry: options.registry, cache: options.cache, platform: options.platform, token: options.token, logger: client.logger });
+  return { image, release };
+}
+
+/** A digest pullspec for `image`: as is when it has a digest, else the digest its tag points to now. */
+export async function resolveImageDigest(image: string, registry: RegistryClient, token?: CancellationTokenLike): Promise<string> {
+  const ref = parsePullspec(image);
+  if (ref.digest) return formatPullspec(ref);
+  const manifest = await registry.getManifest(ref.registry, ref.repository, ref.tag ?? 'latest', token);
+  return digestPullspec(ref, manifest.digest);
+}
+
+function digestOf(pullspec: string): string | undefined {
+  const at = pullspec.lastIndexOf('@');
+  return at >= 0 && /^sha\d+:/.test(pullspec.slice(at + 1)) ? pullspec.slice(at + 1) : undefined;
+}
+
+/** Does an env value carry this image: the same pullspec, or any pullspec with the same digest. */
+function carries(value: string | undefined, images: string[]): boolean {
+  if (!value) return false;
+  for (const image of images) {
+    if (value === image) return true;
+    const digest = digestOf(image);
+    if (digest && digestOf(value) === digest) return true;
+  }
+  return false;
+}
+
+/**
+ * The JSON patch that puts `image` into the target containers and into every env var that carried their old image
+ * (OPERATOR_IMAGE, IMAGE, ...), each replacement guarded by a `test` of the value it replaces, and records what ran
+ * before in the ORIGINAL_IMAGES_ANNOTATION (kept from an earlier patch: it always names the payload's images).
+ */
+export function planDeploymentPatch(
+  deployment: Deployment,
+  target: OperatorTarget,
+  image: string,
+  override: ComponentOverride | undefined,
+  now: Date = new Date(),
+): { ops: JsonPatchOp[]; record: PatchRecord } {
+  const previous = readPatchRecord(deployment);
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
+  const record: PatchRecord = {
+    operator: target.operator,
+    ...(target.component ? { component: target.component } : {}),
+    containers: {},
+    env: {},
+    image,
+    ...(override ?? previous?.override ? { override: (override ?? previous?.override) as ComponentOverride } : {}),
+    patchedAt: now.toISOString(),
+  };
+  const ops: JsonPatchOp[] = [];
+  const oldImages = new Set<string>();
+  for (const want of target.containers) {
+    const index = containers.findIndex((c) => c.name === want.name);
+    const live = containers[index];
+    if (!live) throw new OkdError('not-found', `Deployment ${target.namespace}/${target.name} has no container "${want.name}"`, 'the cluster does not match its payload; check `oc get deploy -n ' + target.namespace + '`');
+    const base = `/spec/template/spec/containers/${index}`;
+    record.containers[want.name] = previous?.containers[want.name] ?? live.image ?? '';
+    ops.push({ op: 'test', path: `${base}/name`, value: want.name });
+    if (live.image !== undefined) ops.push({ op: 'test', path: `${base}/image`, value: live.image });
+    ops.push({ op: 'replace', path: `${base}/image`, value: image });
+    for (const old of [live.image, want.image, previous?.containers[want.name]]) if (old) oldImages.add(old);
+  }
+  const carried = [...oldImages];
+  containers.forEach((container, index) => {
+    (container.env ?? []).forEach((env, envIndex) => {
+      if (!carries(env.value, carried) || env.value === image) return;
+      const path = `/spec/template/spec/containers/${index}/env/${envIndex}`;
+      const originals = (record.env[container.name] ??= {});
+      originals[env.name] = previous?.env[container.name]?.[env.name] ?? (env.value as string);
+      ops.push({ op: 'test', path: `${path}/name`, value: env.name }, { op: 'test', path: `${path}/value`, value: env.value }, { op: 'replace', path: `${path}/value`, value: image });
+    });
+  });
+  for (const [name, envs] of Object.entries(previous?.env ?? {})) {
+    for (const [key, value] of Object.entries(envs)) ((record.env[name] ??= {})[key] ??= value);
+  }
+  const annotations = deployment.metadata.annotations;
+  const labels = deployment.metadata.labels;
+  const recordText = JSON.stringify(record);
+  ops.push(
+    annotations
+      ? { op: 'add', path: `/metadata/annotations/${pointerSegment(ORIGINAL_IMAGES_ANNOTATION)}`, value: recordText }
+      : { op: 'add', path: '/metadata/annotations', value: { [ORIGINAL_IMAGES_ANNOTATION]: recordText } },
+    labels ? { op: 'add', path: `/metadata/labels/${pointerSegment(PATCHED_LABEL)}`, value: 'true' } : { op: 'add', path: '/metadata/labels', value: { [PATCHED_LABEL]: 'true' } },
+  );
+  return { ops, record };
+}
+
+export interface PatchOperatorOptions extends PayloadOptions {
+  /** Component name (`cluster-image-registry-operator`) or `namespace/deployment`. */
+  operator: string;
+  /** The image to run: a digest pullspec, or a tag resolved to its digest now. */
+  image: string;
+  onStep?: (message: string) => void;
+}
+
+export interface PatchOperatorResult {
+  target: OperatorTarget;
+  /** The digest pullspec now in the Deployment. */
+  image: string;
+  release: { version: string; image: string };
+  override: ComponentOverride;
+  /** False when the override was there before (then restore leaves it). */
+  overrideAdded: boolean;
+  record: PatchRecord;
+  deployment: Deployment;
+}
+
+/**
+ * Runs `image` as an operator of the cluster: the override first (so the CVO leaves the Deployment alone), then
+ * the Deployment patch. A failed patch removes the override again, so the cluster is never left half-patched.
+ */
+export async function patchOperator(client: ClusterClient, options: PatchOperatorOptions): Promise<PatchOperatorResult> {
+  const step = options.onStep ?? (() => undefined);
+  step('reading the cluster release');
+  const { image: releaseImage, release } = await readClusterRelease(client, options);
+  const target = findOperatorDeployment(release, options.operator);
+  step(`resolving ${options.image}`);
+  const image = await resolveImageDigest(options.image, options.registry, options.token);
+  const where = `Deployment ${target.namespace}/${target.name}`;
+  // Plan against the live object before touching anything: a mismatch is reported with the cluster unchanged.
+  planDeploymentPatch(await client.getDeployment(target.namespace, target.name), target, image, undefined);
+  throwIfCancelled(options.token, 'patch');
+
+  const override = deploymentOverride(target.namespace, target.name);
+  step(`adding the override for ${where}`);
+  const added = await addOverride(client, override);
+  let deployment: Deployment | undefined;
+  let record: PatchRecord | undefined;
+  try {
+    for (let attempt = 1; !deployment; attempt++) {
+      const live = await client.getDeployment(target.namespace, target.name);
+      const plan = planDeploymentPatch(live, target, image, added.changed ? override : undefined);
+      step(`setting ${target.containers.map((c) => c.name).join(', ')} of ${where} to ${image}`);
+      try {
+        deployment = await client.patchDeployment(target.namespace, target.name, plan.ops);
+        record = plan.record;
+      } catch (err) {
+        // A failed `test` (422) or conflict: the Deployment moved between our read and our patch; plan again.
+        if (!(err instanceof OkdError && (err.kind === 'invalid-input' || err.kind === 'conflict')) || attempt >= 3) throw err;
+      }
+    }
+  } catch (err) {
+    const reason = err instanceof OkdError ? err.message : (err as Error).message;
+    if (!added.changed) throw new OkdError(err instanceof OkdError ? err.kind : 'failed', `patching ${where} failed: ${reason}; the override was there before and stays`, undefined, { cause: err });
+    try {
+      await removeOverride(client, override);
+    } catch (undoErr) {
+      throw new OkdError(
+        'failed',
+        `patching ${where} failed: ${reason}; removing the override again failed too: ${(undoErr as Error).message}`,
+        `remove it with \`okd-dev cluster override remove deployment/${target.namespace}/${target.name}\``,
+        { cause: err },
+      );
+    }
+    throw new OkdError(err instanceof OkdError ? err.kind : 'failed', `patching ${where} failed: ${reason}; the override was removed again, the cluster is as before`, err instanceof OkdError ? err.hint : undefined, { cause: err });
+  }
+  return { target, image, release: { version: release.version, image: releaseImage }, override, overrideAdded: added.changed, record: record as PatchRecord, deployment };
+}

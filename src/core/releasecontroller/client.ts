@@ -1,0 +1,170 @@
+import { fetch as undiciFetch } from 'undici';
+import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../cancel';
+import { OkdError } from '../errors';
+import { type Logger, redact, silentLogger } from '../log';
+import { describeNetworkError } from '../registry/retry';
+
+/**
+ * A client for the release controller API (openshift/release-controller, `pkg/release-controller/types.go`), the
+ * service behind https://amd64.origin.releases.ci.openshift.org that lists OKD release streams and their payloads.
+ */
+
+export type ReleasePhase = 'Pending' | 'Ready' | 'Accepted' | 'Rejected' | 'Failed';
+export const RELEASE_PHASES: readonly ReleasePhase[] = ['Pending', 'Ready', 'Accepted', 'Rejected', 'Failed'];
+
+/** APITag: one payload of a stream. */
+export interface ReleaseControllerTag {
+  name: string;
+  /** Pending, Ready, Accepted, Rejected or Failed; kept as given when the controller adds a phase. */
+  phase: string;
+  pullSpec: string;
+  downloadURL?: string;
+}
+
+/** APIRelease: a stream and its tags, newest first. */
+export interface ReleaseStreamTags {
+  name: string;
+  tags: ReleaseControllerTag[];
+}
+
+/** The groupings `/api/v1/releasestreams/<kind>` serves. */
+export type ReleaseStreamsKind = 'accepted' | 'rejected' | 'ready' | 'all';
+
+export interface ReleaseControllerClientOptions {
+  /** Bound on one request (default 15 s): a release controller that does not answer must not hold up a view. */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+export class ReleaseControllerClient {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+
+  /** `url`: the controller's address, e.g. `https://amd64.origin.releases.ci.openshift.org` (a path prefix is kept). */
+  constructor(url: string, options: ReleaseControllerClientOptions = {}) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new OkdError('invalid-input', `release controller URL "${url}" is not a URL`, 'write it as https://<host>, e.g. https://amd64.origin.releases.ci.openshift.org');
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      throw new OkdError('invalid-input', `release controller URL "${url}" is not http or https`, 'write it as https://<host>');
+    }
+    this.baseUrl = parsed.toString().replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** The host as shown to a person. */
+  get host(): string {
+    return new URL(this.baseUrl).host;
+  }
+
+  /** `GET /api/v1/releasestream/<stream>/tags[?phase=]`: the stream's payloads, newest first. */
+  async streamTags(stream: string, options: { phase?: ReleasePhase } = {}, token?: CancellationTokenLike): Promise<ReleaseStreamTags> {
+    const query = options.phase ? `?phase=${encodeURIComponent(options.phase)}` : '';
+    const body = await this.getJson(`/api/v1/releasestream/${encodeURIComponent(stream)}/tags${query}`, `release stream "${stream}"`, token);
+    if (!isObject(body) || !Array.isArray(body.tags)) throw this.malformed(`the tags of release stream "${stream}"`, 'an object with a "tags" list');
+    const tags: ReleaseControllerTag[] = [];
+    for (const t of body.tags) {
+      if (!isObject(t) || typeof t.name !== 'string' || typeof t.pullSpec !== 'string') continue;
+      const tag: ReleaseControllerTag = { name: t.name, phase: typeof t.phase === 'string' ? t.phase : '', pullSpec: t.pullSpec };
+      if (typeof t.downloadURL === 'string' && t.downloadURL) tag.downloadURL = t.downloadURL;
+      tags.push(tag);
+    }
+    return { name: typeof body.name === 'string' ? body.name : stream, tags };
+  }
+
+  /** `GET /api/v1/releasestream/<stream>/latest`: the newest Accepted payload of a stream. */
+  async latest(stream: string, token?: CancellationTokenLike): Promise<ReleaseControllerTag> {
+    const body = await this.getJson(`/api/v1/releasestream/${encodeURIComponent(stream)}/latest`, `release stream "${stream}"`, token);
+    if (!isObject(body) || typeof body.name !== 'string' || typeof body.pullSpec !== 'string') {
+      throw this.malformed(`the latest release of stream "${stream}"`, 'an object with "name" and "pullSpec"');
+    }
+    const tag: ReleaseControllerTag = { name: body.name, phase: typeof body.phase === 'string' ? body.phase : '', pullSpec: body.pullSpec };
+    if (typeof body.downloadURL === 'string' && body.downloadURL) tag.downloadURL = body.downloadURL;
+    return tag;
+  }
+
+  /** `GET /api/v1/releasestreams/<kind>`: stream name -> tag names. */
+  async releaseStreams(kind: ReleaseStreamsKind = 'accepted', token?: CancellationTokenLike): Promise<Record<string, string[]>> {
+    const body = await this.getJson(`/api/v1/releasestreams/${kind}`, `the ${kind} release streams`, token);
+    if (!isObject(body)) throw this.malformed(`the ${kind} release streams`, 'an object of stream names');
+    const streams: Record<string, string[]> = {};
+    for (const [name, tags] of Object.entries(body)) {
+      streams[name] = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+    }
+    return streams;
+  }
+
+  private async getJson(path: string, what: string, token?: CancellationTokenLike): Promise<unknown> {
+    const url = this.baseUrl + path;
+    const started = Date.now();
+    const cancel = toAbortSignal(token);
+    const controller = new AbortController();
+    const onCancel = () => controller.abort(new CancelledError(`GET ${url}`));
+    cancel.signal.addEventListener('abort', onCancel, { once: true });
+    if (cancel.signal.aborted) onCancel();
+    const timer = setTimeout(() => {
+      const e = new Error(`timed out after ${(this.timeoutMs / 1000).toFixed(1)} s`);
+      e.name = 'TimeoutError';
+      controller.abort(e);
+    }, this.timeoutMs);
+    try {
+      let res: Awaited<ReturnType<typeof undiciFetch>>;
+      try {
+        res = await undiciFetch(url, { headers: { Accept: 'application/json', 'User-Agent': 'okd-dev' }, signal: controller.signal, redirect: 'follow' });
+      } catch (err) {
+        const reason: unknown = controller.signal.reason;
+        if (reason instanceof CancelledError) throw reason;
+        const why = reason instanceof Error && reason.name === 'TimeoutError' ? reason.message : describeNetworkError(err);
+        throw new OkdError(
+          'unreachable',
+          `release controller ${this.host} did not answer GET ${path}: ${why}`,
+          'check that it is up and reachable from here (proxy, VPN, firewall) and the URL in okd.releaseControllers, then retry',
+          { cause: err },
+        );
+      }
+      const text = await res.text().catch((err: unknown) => {
+        const reason: unknown = controller.signal.reason;
+        if (reason instanceof CancelledError) throw reason;
+        throw new OkdError('unreachable', `release controller ${this.host} broke off its answer to GET ${path}: ${describeNetworkError(err)}`, 'retry', { cause: err });
+      });
+      this.logger.debug(redact(`release controller: GET ${url} -> ${res.status} (${text.length} bytes, ${Date.now() - started} ms)`));
+      if (res.status === 404) {
+        throw new OkdError('not-found', `release controller ${this.host} has no ${what} (404 for GET ${path})`, 'check the stream name in okd.releaseControllers');
+      }
+      if (res.status !== 200) {
+        throw new OkdError(
+          res.status >= 500 ? 'unreachable' : 'failed',
+          `release controller ${this.host} answered GET ${path} with ${res.status} ${res.statusText}${snippet(text)}`,
+          res.status >= 500 ? 'the controller has a problem; retry later' : 'check the URL in okd.releaseControllers',
+        );
+      }
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new OkdError('failed', `release controller ${this.host} answered GET ${path} with something that is not JSON${snippet(text)}`, 'check that the URL in okd.releaseControllers points at a release controller');
+      }
+    } finally {
+      clearTimeout(timer);
+      cancel.signal.removeEventListener('abort', onCancel);
+      cancel.dispose();
+    }
+  }
+
+  private malformed(what: string, expected: string): OkdError {
+    return new OkdError('failed', `release controller ${this.host} answered ${what} with an unexpected shape (expected ${expected})`, 'check that the URL in okd.releaseControllers points at a release controller');
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function snippet(text: string): string {
+  const line = text.trim().split('\n')[0]?.slice(0, 120) ?? '';
+  return line ? `: ${line}` : '';
+}
