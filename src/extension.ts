@@ -1,22 +1,25 @@
 import * as vscode from 'vscode';
 import { registerCluster } from './vscode/cluster/lazy';
 import { registerHover } from './vscode/hover';
-import { registerReleases } from './vscode/releases';
+import { registerReleases, releasesApi, type ReleasesApi } from './vscode/releases';
 import { Services } from './vscode/services';
 
 /**
  * Wiring only. activate() touches no network, cluster or disk-heavy work: views read their sources when they are
  * first shown, and the cluster code (with @kubernetes/client-node) is loaded from dist/cluster.js on first use.
  */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi> {
   const services = new Services(context);
+  const releases = registerReleases(services);
   context.subscriptions.push(
     services,
     vscode.commands.registerCommand('okd.showLog', () => services.log.show(true)),
-    ...registerReleases(services),
+    ...releases,
     ...registerHover(services),
     ...registerCluster(services),
   );
+  // For the extension-host tests: they read the Release Explorer's tree through its data provider.
+  return { ...releasesApi(releases) };
 }
 
 export function deactivate(): void {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { describeError, OkdError } from '../core/errors';
 import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
@@ -5,8 +6,21 @@ import { mainUsage, UsageError } from './usage';
 
 type Command = (argv: string[]) => Promise<void>;
 
+/**
+ * The cluster commands load @kubernetes/client-node, which is large: they are a bundle of their own
+ * (dist/cli-cluster.js, or the source under tsx), required only when a `cluster` command runs.
+ */
+function clusterCommand(verb: string): Command {
+  return async (argv) => {
+    const id = path.basename(__filename) === 'cli.js' ? './cli-cluster.js' : './commands/cluster';
+    const { clusterCommands } = require(id) as typeof import('./commands/cluster');
+    await (clusterCommands[verb] as Command)(argv);
+  };
+}
+
 const commands: Record<string, Record<string, Command>> = {
   release: { info: releaseInfo, diff: releaseDiff },
+  cluster: Object.fromEntries(['status', 'override', 'patch', 'restore'].map((verb) => [verb, clusterCommand(verb)])),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -21,12 +35,14 @@ async function main(argv: string[]): Promise<number> {
     await command(rest);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`okd-dev: ${err.message}\n${err.usage ? `\n${err.usage}\n` : ''}`);
+    // By name as well: errors thrown in dist/cli-cluster.js are instances of that bundle's copies of the classes.
+    if (err instanceof UsageError || (err as Error)?.name === 'UsageError') {
+      const usage = (err as UsageError).usage;
+      process.stderr.write(`okd-dev: ${(err as Error).message}\n${usage ? `\n${usage}\n` : ''}`);
       return 2;
     }
-    if (err instanceof OkdError) {
-      process.stderr.write(`error: ${err.describe().replace(/\s*\n\s*/g, ' ')}\n`);
+    if (err instanceof OkdError || ((err as Error)?.name === 'OkdError' && typeof (err as OkdError).describe === 'function')) {
+      process.stderr.write(`error: ${(err as OkdError).describe().replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }
     process.stderr.write(`error: ${describeError(err)}\n`);

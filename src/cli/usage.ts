@@ -11,12 +11,20 @@ export const mainUsage = `okd-dev: release payloads, clusters and the operator i
 Usage:
   okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
   okd-dev release diff FROM TO [--commits] [-o json]
+  okd-dev cluster status [-o json]
+  okd-dev cluster override list|add|remove [TYPE/NAMESPACE/NAME] [--group GROUP]
+  okd-dev cluster patch OPERATOR IMAGE [--no-wait] [--timeout SECONDS]
+  okd-dev cluster restore OPERATOR|--all [--no-wait] [--timeout SECONDS]
 
 Registry options (every command that reads a registry):
   -a, --registry-config FILE   credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json)
       --insecure               allow plain http and unverified TLS
       --ca-file FILE           trust this CA for registry TLS
       --filter-by-os OS/ARCH   the platform to read from a multi-arch payload (default linux/amd64)
+
+Cluster options (every cluster command):
+      --kubeconfig FILE        the kubeconfig (default: KUBECONFIG, else ~/.kube/config, as kubectl)
+      --context NAME           the kubeconfig context (default: its current-context)
 
 Other options:
   -v, --verbose                log requests to stderr

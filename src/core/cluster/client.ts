@@ -69,10 +69,15 @@ export class ClusterClient implements ClusterWhere {
   }
 
   async listClusterOperators(): Promise<ClusterOperator[]> {
-    const list = await this.call<{ items?: ClusterOperator[] }>({ verb: 'list', resource: `clusteroperators.${CONFIG_GROUP}` }, () =>
+    return (await this.listClusterOperatorsAt()).items;
+  }
+
+  /** The ClusterOperators and the list's resourceVersion (where a watch starts). */
+  async listClusterOperatorsAt(): Promise<{ items: ClusterOperator[]; resourceVersion?: string }> {
+    const list = await this.call<{ items?: ClusterOperator[]; metadata?: { resourceVersion?: string } }>({ verb: 'list', resource: `clusteroperators.${CONFIG_GROUP}` }, () =>
       this.custom.listClusterCustomObject({ group: CONFIG_GROUP, version: 'v1', plural: 'clusteroperators' }),
     );
-    return list.items ?? [];
+    return { items: list.items ?? [], ...(list.metadata?.resourceVersion ? { resourceVersion: list.metadata.resourceVersion } : {}) };
   }
 
   getDeployment(namespace: string, name: string): Promise<Deployment> {

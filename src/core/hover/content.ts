@@ -5,8 +5,8 @@ import type { LookupResult } from './lookup';
 
 /** Commands the hover links to; the only ones its trusted markdown may run. */
 export const HOVER_COMMANDS = {
-  /** Registered by the hover: copies its one string argument. */
-  copyDigestPullspec: 'okd.hover.copyDigestPullspec',
+  /** Registered by the Release Explorer: copies its string argument, a digest pullspec, as it is. */
+  copyDigestPullspec: 'okd.copyDigestPullspec',
   /** Registered by the Release Explorer: args `{release: pullSpec, component?: name}`. */
   revealInExplorer: 'okd.revealInExplorer',
 } as const;

@@ -1,9 +1,6 @@
 import * as vscode from 'vscode';
-import { HOVER_COMMANDS } from '../../core/hover/content';
 import { TagResolver } from '../../core/hover/tags';
-import { OkdError } from '../../core/errors';
 import { formatPullspec } from '../../core/pullspec';
-import { registerCommand } from '../command';
 import type { Services } from '../services';
 import { PullspecHoverProvider } from './provider';
 
@@ -23,13 +20,6 @@ export function registerHover(services: Services): vscode.Disposable[] {
   });
   return [
     vscode.languages.registerHoverProvider(HOVER_SELECTOR, new PullspecHoverProvider(services, tags)),
-    registerCommand(services, HOVER_COMMANDS.copyDigestPullspec, async (pullspec: unknown) => {
-      if (typeof pullspec !== 'string' || pullspec.length === 0) {
-        throw new OkdError('invalid-input', 'Copy digest pullspec needs a pullspec', 'use the link in a pullspec hover');
-      }
-      await vscode.env.clipboard.writeText(pullspec);
-      vscode.window.setStatusBarMessage(`Copied ${pullspec}`, 3000);
-    }),
     // Credentials, insecure hosts or the CA may have changed: a tag may now resolve differently.
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('okd')) tags.clear();

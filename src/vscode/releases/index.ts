@@ -1,7 +1,60 @@
 import type * as vscode from 'vscode';
+import { registerCommand } from '../command';
 import type { Services } from '../services';
+import { addRelease } from './commands/addRelease';
+import { compareManifest } from './commands/compareManifest';
+import { compareReleases } from './commands/compareReleases';
+import { copyDigestPullspec } from './commands/copyDigestPullspec';
+import { copyPullspec } from './commands/copyPullspec';
+import { loadMore } from './commands/loadMore';
+import { openCommit } from './commands/openCommit';
+import { openManifest } from './commands/openManifest';
+import { refreshNode } from './commands/refreshNode';
+import { refreshReleases } from './commands/refreshReleases';
+import { retry } from './commands/retry';
+import { revealInExplorer } from './commands/revealInExplorer';
+import { showReleaseInfo } from './commands/showReleaseInfo';
+import type { ReleaseCommand } from './commands/types';
+import { unpinRelease } from './commands/unpinRelease';
+import { ReleaseExplorer } from './explorer';
+import type { ReleasesTreeProvider } from './provider';
 
-/** The Release Explorer (okd.releases) and its commands. */
-export function registerReleases(_services: Services): vscode.Disposable[] {
-  return [];
+export type { ReleaseTreeNode } from './nodes';
+export type { ReleasesTreeProvider } from './provider';
+
+const commands: ReleaseCommand[] = [
+  addRelease,
+  refreshReleases,
+  refreshNode,
+  retry,
+  loadMore,
+  unpinRelease,
+  copyPullspec,
+  copyDigestPullspec,
+  openCommit,
+  showReleaseInfo,
+  compareReleases,
+  compareManifest,
+  openManifest,
+  revealInExplorer,
+];
+
+/**
+ * The Release Explorer (okd.releases) and its commands. Creating the view reads nothing: sources are read when
+ * the view first asks for its children.
+ */
+export function registerReleases(services: Services): vscode.Disposable[] {
+  const explorer = new ReleaseExplorer(services);
+  return [explorer, ...commands.map((command) => registerCommand(services, command.id, (...args: unknown[]) => command.run(explorer, ...args)))];
+}
+
+/** What activate() returns for tests: the tree's data provider (getChildren/getTreeItem/getParent). */
+export interface ReleasesApi {
+  releasesTree: ReleasesTreeProvider;
+}
+
+/** Finds the explorer among the disposables registerReleases returned. */
+export function releasesApi(disposables: readonly vscode.Disposable[]): ReleasesApi | undefined {
+  const explorer = disposables.find((d): d is ReleaseExplorer => d instanceof ReleaseExplorer);
+  return explorer ? { releasesTree: explorer.provider } : undefined;
 }

@@ -17,7 +17,7 @@ export interface TcpProxy {
 }
 
 /** A raw TCP proxy to 127.0.0.1:targetPort (so it carries TLS as well), counting bytes each way. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, listenPort = 0): Promise<TcpProxy> {
   const counters: ProxyCounters = { bytesToClient: 0, bytesFromClient: 0, connections: 0 };
   let toReset = 0;
   const sockets = new Set<net.Socket>();
@@ -33,7 +33,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
     sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
+    // Close each side when the other closes: a registry that hangs up (say, on a TLS probe to plain http) must not
+    // leave the client waiting on a half-open socket.
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      client.end();
+    });
+    client.on('close', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
     client.on('data', (d: Buffer) => {
@@ -45,7 +51,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     counters,

@@ -13,6 +13,8 @@ export interface StartRegistryOptions {
   auth?: 'none' | 'basic' | 'token';
   /** Put a counting TCP proxy in front; `host` is then the proxy's. */
   proxy?: boolean;
+  /** Port for the registry (the proxy's when proxy: true); default a free one. */
+  port?: number;
   /** Token lifetime in seconds for `auth: 'token'`. */
   tokenExpiresIn?: number;
 }
@@ -20,6 +22,8 @@ export interface StartRegistryOptions {
 export interface TestRegistry {
   /** `127.0.0.1:PORT` (the proxy's when proxy: true). */
   host: string;
+  /** The registry itself, bypassing the proxy (for tools whose traffic is not being counted). */
+  directHost: string;
   /** `http(s)://host`. */
   url: string;
   /** The self-signed certificate (PEM), when tls. */
@@ -57,7 +61,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const auth = opts.auth ?? 'none';
   const username = 'okd-user';
   const password = 'okd-p@ss:word';
-  const port = await freePort();
+  const port = opts.port && !opts.proxy ? opts.port : await freePort();
   const cert = opts.tls || auth === 'token' ? makeSelfSignedCert(dir) : undefined;
   const lines = [
     'version: 0.1',
@@ -108,7 +112,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   }
 
   let proxy: TcpProxy | undefined;
-  if (opts.proxy) proxy = await startTcpProxy(port);
+  if (opts.proxy) proxy = await startTcpProxy(port, opts.port);
   const host = `127.0.0.1:${proxy ? proxy.port : port}`;
   let certDir: string | undefined;
   if (cert) {
@@ -125,6 +129,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const counters: ProxyCounters = proxy?.counters ?? { bytesToClient: 0, bytesFromClient: 0, connections: 0 };
   return {
     host,
+    directHost: `127.0.0.1:${port}`,
     url: `${scheme}://${host}`,
     ...(cert ? { caFile: cert.certFile } : {}),
     ...(certDir ? { certDir } : {}),

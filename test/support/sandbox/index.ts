@@ -48,7 +48,7 @@ function commitFor(version: string, tag: FixtureTag): string {
  * fixtures with their component images, and a release controller API listing them in streams.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const registryHandle = await startRegistry();
+  const registryHandle = await startRegistry(options.registryPort ? { port: options.registryPort } : {});
   const registry = registryHandle.host;
   const client = new RegistryClient({ insecure: [registry] });
   let tags = fixtureTags();

@@ -1,0 +1,13 @@
+// The `cluster` commands. A bundle of its own (dist/cli-cluster.js), loaded by main.ts on first use, so that
+// `okd-dev release ...` never loads @kubernetes/client-node.
+import { clusterOverride } from './clusterOverride';
+import { clusterPatch } from './clusterPatch';
+import { clusterRestore } from './clusterRestore';
+import { clusterStatus } from './clusterStatus';
+
+export const clusterCommands: Record<string, (argv: string[]) => Promise<void>> = {
+  status: clusterStatus,
+  override: clusterOverride,
+  patch: clusterPatch,
+  restore: clusterRestore,
+};

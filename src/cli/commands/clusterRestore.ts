@@ -1,0 +1,64 @@
+import { formatOverride } from '../../core/cluster/overrides';
+import { restoreAll, restoreOperator, type RestoredOperator } from '../../core/cluster/restore';
+import { parseCommandArgs } from '../args';
+import { UsageError } from '../usage';
+import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
+import { timeoutOption } from './clusterPatch';
+
+const usage = `Usage: okd-dev cluster restore OPERATOR [--no-wait] [--timeout SECONDS]
+       okd-dev cluster restore --all [--no-wait] [--timeout SECONDS]
+
+Puts a patched operator back to its payload: removes the override, waits until the cluster-version operator has
+put the payload's Deployment back and it has rolled out, and removes okd-dev's record from the Deployment.
+--all restores every operator okd-dev patched (from any machine: the record is on the Deployments); overrides
+okd-dev did not create are listed and left alone.
+
+${clusterOptionsUsage}`;
+
+function describe(r: RestoredOperator): string {
+  const images = Object.entries(r.images).map(([c, image]) => `  container ${c}: ${image}`);
+  const how = r.by === 'cvo' ? (r.overrideRemoved ? 'override removed, payload Deployment back' : 'payload Deployment back') : 'recorded images put back (the override was not ours)';
+  return [`Restored ${r.operator}: Deployment ${r.namespace}/${r.name} (${how}${r.verified ? ', rolled out' : ''})`, ...images].join('\n');
+}
+
+export async function clusterRestore(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(argv, { ...clusterOptions, all: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' } }, usage);
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (values.all ? positionals.length > 0 : positionals.length !== 1) {
+    throw new UsageError(values.all ? '--all takes no OPERATOR' : positionals.length ? `unexpected argument '${positionals[1]}'` : 'missing OPERATOR (or --all)', usage);
+  }
+  const timeoutMs = timeoutOption(values.timeout, usage);
+  const { client, context } = await connect(values);
+  const interrupt = interruptToken();
+  const options = {
+    registry: context.registry,
+    cache: context.cache,
+    ...(context.platform ? { platform: context.platform } : {}),
+    token: interrupt.token,
+    wait: !values['no-wait'],
+    timeoutMs,
+    onStep: (message: string) => context.progress(`${message}...`),
+    onProgress: (progress: { message: string }) => context.progress(`rollout: ${progress.message}`),
+  };
+  try {
+    if (values.all) {
+      const result = await restoreAll(client, options);
+      context.progress('');
+      if (!result.restored.length) process.stdout.write('No operators patched by okd-dev.\n');
+      for (const r of result.restored) process.stdout.write(`${describe(r)}\n`);
+      if (result.otherOverrides.length) {
+        process.stdout.write(`Left in place (not created by okd-dev): ${result.otherOverrides.map(formatOverride).join(', ')}\n`);
+        process.stdout.write('Remove one with: okd-dev cluster override remove TYPE/NAMESPACE/NAME\n');
+      }
+      return;
+    }
+    const restored = await restoreOperator(client, positionals[0] as string, options);
+    context.progress('');
+    process.stdout.write(`${describe(restored)}\n`);
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,167 @@
+import { OkdError } from '../errors';
+import type { Release, Workload } from '../release/model';
+import type { ClusterClient } from './client';
+import { findOperatorDeployment } from './operator';
+import { deploymentOverride, formatOverride, removeOverride, sameOverride } from './overrides';
+import { type PayloadOptions, readClusterRelease } from './patch';
+import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
+import { type RolloutProgress, waitForRollout } from './rollout';
+import { type ComponentOverride, type Deployment, type JsonPatchOp, pointerSegment } from './types';
+
+export interface RestoreOptions extends PayloadOptions {
+  /** Wait until the payload's Deployment is back and rolled out (default true). */
+  wait?: boolean;
+  timeoutMs?: number;
+  onStep?: (message: string) => void;
+  onProgress?: (progress: RolloutProgress) => void;
+}
+
+export interface RestoredOperator {
+  operator: string;
+  namespace: string;
+  name: string;
+  /** Container -> image it runs again (the payload's). */
+  images: Record<string, string>;
+  overrideRemoved: boolean;
+  /** How the images came back: the CVO (override removed) or our own patch (the override was not ours). */
+  by: 'cvo' | 'okd-dev';
+  verified: boolean;
+}
+
+export interface RestoreResult {
+  restored: RestoredOperator[];
+  /** Overrides we did not create, left in place (restore --all reports them). */
+  otherOverrides: ComponentOverride[];
+}
+
+export const patchedSelector = `${PATCHED_LABEL}=true`;
+
+function payloadWorkload(release: Release, namespace: string, name: string): Workload | undefined {
+  return release.operators.flatMap((o) => o.deployments).find((w) => w.kind === 'Deployment' && w.namespace === namespace && w.name === name);
+}
+
+/** The JSON patch that removes our record (annotation and label), guarded by a test of the record's value. */
+export function forgetRecordPatch(deployment: Deployment): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  const text = deployment.metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION];
+  const annotation = `/metadata/annotations/${pointerSegment(ORIGINAL_IMAGES_ANNOTATION)}`;
+  if (text !== undefined) ops.push({ op: 'test', path: annotation, value: text }, { op: 'remove', path: annotation });
+  if (deployment.metadata.labels?.[PATCHED_LABEL] !== undefined) ops.push({ op: 'remove', path: `/metadata/labels/${pointerSegment(PATCHED_LABEL)}` });
+  return ops;
+}
+
+/** The JSON patch that puts the recorded images back ourselves (when the override is not ours to remove). */
+export function imagesBackPatch(deployment: Deployment, images: Record<string, string>, record: PatchRecord | undefined): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  (deployment.spec?.template?.spec?.containers ?? []).forEach((c, index) => {
+    const image = images[c.name];
+    if (image && c.image !== image) ops.push({ op: 'test', path: `/spec/template/spec/containers/${index}/image`, value: c.image }, { op: 'replace', path: `/spec/template/spec/containers/${index}/image`, value: image });
+    const envs = record?.env[c.name] ?? {};
+    (c.env ?? []).forEach((env, envIndex) => {
+      const original = envs[env.name];
+      if (original !== undefined && env.value !== original) {
+        const path = `/spec/template/spec/containers/${index}/env/${envIndex}/value`;
+        ops.push({ op: 'test', path, value: env.value }, { op: 'replace', path, value: original });
+      }
+    });
+  });
+  return ops;
+}
+
+async function restoreDeployment(
+  client: ClusterClient,
+  release: Release,
+  deployment: Deployment,
+  operator: string,
+  explicit: boolean,
+  options: RestoreOptions,
+): Promise<RestoredOperator> {
+  const step = options.onStep ?? (() => undefined);
+  const namespace = deployment.metadata.namespace ?? '';
+  const name = deployment.metadata.name;
+  const record = readPatchRecord(deployment);
+  const workload = payloadWorkload(release, namespace, name);
+  const images: Record<string, string> = {};
+  for (const container of Object.keys(record?.containers ?? {})) {
+    const fromPayload = workload?.containers.find((c) => c.name === container && !c.init)?.image;
+    images[container] = fromPayload ?? (record?.containers[container] as string);
+  }
+  if (!record && workload) for (const c of workload.containers) if (!c.init) images[c.name] = c.image;
+  const override = deploymentOverride(namespace, name);
+  const cv = await client.getClusterVersion();
+  const overrideSet = (cv.spec?.overrides ?? []).some((o) => sameOverride(o, override));
+  const ours = record?.override !== undefined || explicit;
+  let overrideRemoved = false;
+  let by: RestoredOperator['by'] = 'cvo';
+  if (overrideSet && ours && workload) {
+    step(`removing the override for Deployment ${namespace}/${name}`);
+    overrideRemoved = (await removeOverride(client, override)).changed;
+  } else if (!workload || overrideSet) {
+    // Not the CVO's to put back (not in the payload, or someone else's override): put the recorded images back.
+    by = 'okd-dev';
+    const ops = imagesBackPatch(deployment, images, record);
+    if (ops.length) {
+      step(`setting Deployment ${namespace}/${name} back to its recorded images`);
+      await client.patchDeployment(namespace, name, ops);
+    }
+  }
+  let verified = false;
+  if (options.wait !== false) {
+    step(by === 'cvo' ? `waiting for the cluster-version operator to put Deployment ${namespace}/${name} back` : `waiting for Deployment ${namespace}/${name} to roll out`);
+    await waitForRollout(client, {
+      namespace,
+      name,
+      expect: { images, mode: 'wait' },
+      failFast: false,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    verified = true;
+  }
+  const forget = forgetRecordPatch(await client.getDeployment(namespace, name));
+  if (forget.length) await client.patchDeployment(namespace, name, forget);
+  return { operator, namespace, name, images, overrideRemoved, by, verified };
+}
+
+/**
+ * Puts an operator back to the payload's Deployment: removes the override (even one we did not create: the user
+ * named this operator), waits until the CVO has put the payload's images back and the rollout is complete, and
+ * removes our record from the Deployment.
+ */
+export async function restoreOperator(client: ClusterClient, operator: string, options: RestoreOptions): Promise<RestoredOperator> {
+  const { release } = await readClusterRelease(client, options);
+  const patched = await client.listDeployments(patchedSelector);
+  const mine = patched.find((d) => {
+    const record = readPatchRecord(d);
+    return `${d.metadata.namespace}/${d.metadata.name}` === operator || record?.operator === operator || record?.component === operator;
+  });
+  if (mine) return restoreDeployment(client, release, mine, operator, true, options);
+  const target = findOperatorDeployment(release, operator);
+  const deployment = await client.getDeployment(target.namespace, target.name);
+  const cv = await client.getClusterVersion();
+  if (!(cv.spec?.overrides ?? []).some((o) => sameOverride(o, deploymentOverride(target.namespace, target.name)))) {
+    throw new OkdError('not-found', `${operator} is not patched: Deployment ${target.namespace}/${target.name} has no override and no okd-dev record`, 'nothing to restore');
+  }
+  return restoreDeployment(client, release, deployment, operator, true, options);
+}
+
+/** Restores every operator we patched (found by our label); overrides we did not create are reported, not touched. */
+export async function restoreAll(client: ClusterClient, options: RestoreOptions): Promise<RestoreResult> {
+  const patched = await client.listDeployments(patchedSelector);
+  const restored: RestoredOperator[] = [];
+  if (patched.length) {
+    const { release } = await readClusterRelease(client, options);
+    for (const deployment of patched) {
+      const record = readPatchRecord(deployment);
+      restored.push(await restoreDeployment(client, release, deployment, record?.operator ?? `${deployment.metadata.namespace}/${deployment.metadata.name}`, false, options));
+    }
+  }
+  const cv = await client.getClusterVersion();
+  const otherOverrides = (cv.spec?.overrides ?? []).filter((o) => !restored.some((r) => r.overrideRemoved && sameOverride(o, deploymentOverride(r.namespace, r.name))));
+  return { restored, otherOverrides };
+}
+
+export function describeOverrides(list: ComponentOverride[]): string {
+  return list.map(formatOverride).join(', ');
+}

@@ -1,0 +1,142 @@
+import type { ClusterClient } from './client';
+import { deploymentOverride, formatOverride, sameOverride } from './overrides';
+import { readPatchRecord } from './record';
+import { patchedSelector } from './restore';
+import { rolloutState } from './rollout';
+import { type ClusterOperator, type ClusterVersion, type ComponentOverride, conditionOf, type Deployment, type HistoryEntry } from './types';
+
+export interface OperatorConditions {
+  name: string;
+  version?: string;
+  available: string;
+  progressing: string;
+  degraded: string;
+  /** The message of the condition that matters most (Degraded=True, else Available=False, else Progressing=True). */
+  message?: string;
+}
+
+export interface PatchedOperator {
+  operator: string;
+  namespace: string;
+  name: string;
+  /** Container -> image it runs now / ran before our patch. */
+  images: Record<string, string>;
+  originalImages: Record<string, string>;
+  rollout: { state: 'complete' | 'progressing' | 'failed'; message: string };
+  patchedAt?: string;
+}
+
+export interface ClusterStatus {
+  context: string;
+  server: string;
+  user: string;
+  release?: { version?: string; image?: string };
+  history: HistoryEntry[];
+  conditions: { type: string; status: string; reason?: string; message?: string }[];
+  overrides: (ComponentOverride & { ours: boolean })[];
+  clusterOperators: OperatorConditions[];
+  patched: PatchedOperator[];
+}
+
+function statusOf(co: ClusterOperator, type: string): string {
+  return conditionOf(co.status?.conditions, type)?.status ?? 'Unknown';
+}
+
+export function operatorConditions(co: ClusterOperator): OperatorConditions {
+  const conditions = co.status?.conditions;
+  const degraded = conditionOf(conditions, 'Degraded');
+  const available = conditionOf(conditions, 'Available');
+  const progressing = conditionOf(conditions, 'Progressing');
+  const message = degraded?.status === 'True' ? degraded.message : available?.status === 'False' ? available.message : progressing?.status === 'True' ? progressing.message : undefined;
+  const version = co.status?.versions?.find((v) => v.name === 'operator')?.version;
+  return {
+    name: co.metadata.name,
+    ...(version ? { version } : {}),
+    available: statusOf(co, 'Available'),
+    progressing: statusOf(co, 'Progressing'),
+    degraded: statusOf(co, 'Degraded'),
+    ...(message ? { message } : {}),
+  };
+}
+
+export function patchedOperator(deployment: Deployment): PatchedOperator {
+  const record = readPatchRecord(deployment);
+  const images: Record<string, string> = {};
+  for (const c of deployment.spec?.template?.spec?.containers ?? []) if (!record || c.name in record.containers) images[c.name] = c.image ?? '';
+  const state = rolloutState(deployment, []);
+  return {
+    operator: record?.operator ?? `${deployment.metadata.namespace}/${deployment.metadata.name}`,
+    namespace: deployment.metadata.namespace ?? '',
+    name: deployment.metadata.name,
+    images,
+    originalImages: record?.containers ?? {},
+    rollout: { state: state.state, message: state.state === 'failed' ? state.reason : state.progress.message },
+    ...(record?.patchedAt ? { patchedAt: record.patchedAt } : {}),
+  };
+}
+
+const CV_CONDITIONS = ['Available', 'Progressing', 'Failing', 'Upgradeable', 'ReleaseAccepted'];
+
+/** The status model from what the API returned. Pure. */
+export function buildClusterStatus(
+  where: { context: string; server: string; user: string },
+  cv: ClusterVersion,
+  clusterOperators: ClusterOperator[],
+  patchedDeployments: Deployment[],
+): ClusterStatus {
+  const patched = patchedDeployments.map(patchedOperator).sort((a, b) => a.operator.localeCompare(b.operator));
+  const ours = patchedDeployments.filter((d) => readPatchRecord(d)?.override).map((d) => deploymentOverride(d.metadata.namespace ?? '', d.metadata.name));
+  const desired = cv.status?.desired;
+  return {
+    context: where.context,
+    server: where.server,
+    user: where.user,
+    ...(desired ? { release: { ...(desired.version ? { version: desired.version } : {}), ...(desired.image ? { image: desired.image } : {}) } } : {}),
+    history: cv.status?.history ?? [],
+    conditions: CV_CONDITIONS.map((type) => conditionOf(cv.status?.conditions, type))
+      .filter((c) => c !== undefined)
+      .map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) })),
+    overrides: (cv.spec?.overrides ?? []).map((o) => ({ ...o, ours: ours.some((mine) => sameOverride(mine, o)) })),
+    clusterOperators: clusterOperators.map(operatorConditions).sort((a, b) => a.name.localeCompare(b.name)),
+    patched,
+  };
+}
+
+/** Reads ClusterVersion, ClusterOperators and our patched Deployments in parallel. */
+export async function readClusterStatus(client: ClusterClient): Promise<ClusterStatus> {
+  const [cv, cos, patched] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), client.listDeployments(patchedSelector)]);
+  return buildClusterStatus(client, cv, cos, patched);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n');
+}
+
+/** `okd-dev cluster status` as text. Pure. */
+export function renderClusterStatus(s: ClusterStatus): string {
+  const out: string[] = [];
+  out.push(`Context:  ${s.context} (user ${s.user})`, `Server:   ${s.server}`);
+  out.push(`Release:  ${s.release?.version ?? 'unknown'}${s.release?.image ? ` ${s.release.image}` : ''}`);
+  for (const c of s.conditions) out.push(`  ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message && c.status !== 'True' ? `: ${c.message}` : ''}`);
+  out.push('', 'History:');
+  if (!s.history.length) out.push('  (none)');
+  for (const h of s.history) out.push(`  ${h.state.padEnd(10)}${(h.version ?? '').padEnd(24)}${h.image}`);
+  out.push('', `Overrides (${s.overrides.length}):`);
+  if (!s.overrides.length) out.push('  (none)');
+  for (const o of s.overrides) out.push(`  ${formatOverride(o)}${o.unmanaged ? ' unmanaged' : ' managed'}${o.ours ? ' (okd-dev)' : ''}`);
+  out.push('', `Patched operators (${s.patched.length}):`);
+  if (!s.patched.length) out.push('  (none)');
+  for (const p of s.patched) {
+    out.push(`  ${p.operator}  deployment ${p.namespace}/${p.name}  rollout ${p.rollout.state}${p.rollout.state === 'complete' ? '' : `: ${p.rollout.message}`}`);
+    for (const [container, image] of Object.entries(p.images)) out.push(`    ${container}: ${image} (was ${p.originalImages[container] ?? 'unknown'})`);
+  }
+  out.push('', 'Cluster operators:');
+  if (!s.clusterOperators.length) out.push('  (none)');
+  else {
+    const rows = [['NAME', 'VERSION', 'AVAILABLE', 'PROGRESSING', 'DEGRADED', 'MESSAGE']];
+    for (const co of s.clusterOperators) rows.push([co.name, co.version ?? '', co.available, co.progressing, co.degraded, co.message ?? '']);
+    out.push(...table(rows).split('\n').map((line) => `  ${line}`));
+  }
+  return `${out.join('\n')}\n`;
+}

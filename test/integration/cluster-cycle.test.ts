@@ -1,0 +1,129 @@
+// The operator loop against the test cluster, a real registry and the CLI as a process, with kubectl as the
+// independent judge: override + patch + rollout + restore, the CVO's honesty without an override, a missing
+// image, and a concurrent override writer.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ClusterClient } from '../../src/core/cluster/client';
+import { addOverride } from '../../src/core/cluster/overrides';
+import { ORIGINAL_IMAGES_ANNOTATION } from '../../src/core/cluster/record';
+import { apiRequest, eventually, kubectl, kubectlEnv } from '../support/apiserver/clients';
+import { type PayloadCluster, pushComponentImage, startPayloadCluster } from '../support/apiserver/payload-from-registry';
+import { cliEnv, runCli } from '../support/cli';
+
+const NS = 'openshift-image-registry';
+const NAME = 'cluster-image-registry-operator';
+const CV_PATH = '/apis/config.openshift.io/v1/clusterversions/version';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('okd-dev cluster patch / restore against the test cluster', () => {
+  let pc: PayloadCluster;
+  let env: NodeJS.ProcessEnv;
+  let kenv: NodeJS.ProcessEnv;
+  let devImage: string;
+  let payloadImage: string;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const deployment = async (): Promise<any> => JSON.parse((await kubectl(kenv, ['-n', NS, 'get', 'deploy', NAME, '-o', 'json'])).stdout);
+  const image = async () => (await deployment()).spec.template.spec.containers[0].image as string;
+  const envOf = async (name: string) => ((await deployment()).spec.template.spec.containers[0].env as { name: string; value?: string }[]).find((e) => e.name === name)?.value;
+  const overrides = async () => ((await apiRequest(pc.cluster, 'GET', CV_PATH)).json.spec.overrides ?? []) as { name: string }[];
+
+  before(async () => {
+    pc = await startPayloadCluster();
+    env = cliEnv({ KUBECONFIG: pc.cluster.kubeconfigPath });
+    kenv = kubectlEnv(pc.cluster);
+    payloadImage = pc.release.images[NAME] as string;
+    devImage = await pushComponentImage(pc.client, pc.registry.host, 'dev/cluster-image-registry-operator', 'dev', 'my-build');
+  });
+
+  after(() => pc.stop());
+
+  it('without an override the CVO reverts a manual patch within a second', async () => {
+    const set = await kubectl(kenv, ['-n', NS, 'set', 'image', `deploy/${NAME}`, `${NAME}=${devImage}`]);
+    assert.equal(set.code, 0, set.stderr);
+    const started = Date.now();
+    await eventually(async () => (await image()) === payloadImage, 1000, 'the CVO to put the payload image back');
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it('patches an operator by tag: override, image and OPERATOR_IMAGE by digest, rollout; the CVO leaves it; restore puts the payload back', async () => {
+    const tagged = `${pc.registry.host}/dev/cluster-image-registry-operator:dev`;
+    const patched = await runCli(['cluster', 'patch', NAME, tagged, '--insecure'], env);
+    assert.equal(patched.code, 0, patched.stderr);
+    assert.match(patched.stdout, /^Patched cluster-image-registry-operator: Deployment openshift-image-registry\/cluster-image-registry-operator \(release 4\.19\.0-okd-scos\.16\)$/m);
+    assert.match(patched.stdout, /override Deployment\.apps\/openshift-image-registry\/cluster-image-registry-operator unmanaged added/);
+    assert.match(patched.stdout, /^Rollout complete: 1\/1 replicas updated and available$/m);
+
+    assert.deepEqual(await overrides(), [{ kind: 'Deployment', group: 'apps', namespace: NS, name: NAME, unmanaged: true }]);
+    assert.equal(await image(), devImage);
+    assert.equal(await envOf('OPERATOR_IMAGE'), devImage);
+    const record = JSON.parse((await deployment()).metadata.annotations[ORIGINAL_IMAGES_ANNOTATION]);
+    assert.deepEqual(record.containers, { [NAME]: payloadImage });
+    assert.deepEqual(record.env, { [NAME]: { OPERATOR_IMAGE: payloadImage } });
+    const pods = JSON.parse((await kubectl(kenv, ['-n', NS, 'get', 'pods', '-l', `name=${NAME}`, '-o', 'json'])).stdout).items;
+    assert.deepEqual(pods.map((p: { spec: { containers: { image: string }[] }; status: { phase: string } }) => [p.spec.containers[0]?.image, p.status.phase]), [[devImage, 'Running']]);
+
+    await sleep(1200);
+    assert.equal(await image(), devImage, 'the CVO must leave an overridden Deployment alone');
+
+    const status = await runCli(['cluster', 'status', '-o', 'json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout);
+    assert.equal(s.context, 'admin');
+    assert.equal(s.release.image, pc.image);
+    assert.deepEqual(s.overrides.map((o: { name: string; ours: boolean }) => [o.name, o.ours]), [[NAME, true]]);
+    assert.deepEqual(s.patched.map((p: { operator: string; images: Record<string, string>; rollout: { state: string } }) => [p.operator, p.images[NAME], p.rollout.state]), [[NAME, devImage, 'complete']]);
+    assert.equal(s.conditions.find((c: { type: string }) => c.type === 'Upgradeable').reason, 'ClusterVersionOverridesSet');
+
+    const restored = await runCli(['cluster', 'restore', NAME, '--insecure'], env);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /^Restored cluster-image-registry-operator: Deployment openshift-image-registry\/cluster-image-registry-operator \(override removed, payload Deployment back, rolled out\)$/m);
+    assert.equal(await image(), payloadImage);
+    assert.equal(await envOf('OPERATOR_IMAGE'), payloadImage);
+    assert.equal((await deployment()).metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION], undefined);
+    assert.deepEqual(await overrides(), []);
+    await sleep(400);
+    assert.equal(await image(), payloadImage, 'the CVO manages the Deployment again');
+  });
+
+  it('reports a missing image as a rollout failure with the pod reason, and restore still works', async () => {
+    const missing = `${pc.registry.host}/dev/not-pushed@sha256:${'0'.repeat(64)}`;
+    const patched = await runCli(['cluster', 'patch', `${NS}/${NAME}`, missing, '--insecure', '--timeout', '20'], env);
+    assert.equal(patched.code, 1, patched.stdout);
+    assert.match(
+      patched.stderr,
+      new RegExp(
+        `^error: rollout of Deployment ${NS}/${NAME} failed: pod ${NAME}-[a-z0-9]+-[a-z0-9]+ container ${NAME}: ImagePullBackOff: Back-off pulling image "${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\. The patch stays in place; fix the image and patch again, or restore with \`okd-dev cluster restore ${NS}/${NAME}\`\\n$`,
+      ),
+    );
+    assert.equal(await image(), missing);
+    const restored = await runCli(['cluster', 'restore', '--all', '--insecure'], env);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /^Restored openshift-image-registry\/cluster-image-registry-operator: /m);
+    assert.equal(await image(), payloadImage);
+    assert.equal((await deployment()).status.availableReplicas, 1);
+    assert.deepEqual(await overrides(), []);
+  });
+
+  it('keeps a concurrent writer\'s overrides: kubectl appends while okd-dev adds', async () => {
+    const other = (name: string) => ({ kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', namespace: '', name, unmanaged: true });
+    const seeded = await kubectl(kenv, ['patch', 'clusterversion', 'version', '--type=merge', '-p', JSON.stringify({ spec: { overrides: [other('first')] } })]);
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const appends = ['k1', 'k2', 'k3', 'k4'].map((name) =>
+      kubectl(kenv, ['patch', 'clusterversion', 'version', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/overrides/-', value: other(name) }])]),
+    );
+    const ours = runCli(['cluster', 'override', 'add', 'deployment/openshift-monitoring/cluster-monitoring-operator'], env);
+    // In-process writers too, racing each other (their `test` ops must fail and be retried).
+    const client = await ClusterClient.connect({ kubeconfig: pc.cluster.kubeconfigPath });
+    const inProcess = ['a', 'b', 'c', 'd', 'e'].map((name) => addOverride(client, { kind: 'Deployment', group: 'apps', namespace: 'openshift-cluster-samples-operator', name, unmanaged: true }));
+    const results = await Promise.all([...appends, ours]);
+    await Promise.all(inProcess);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const names = (await overrides()).map((o) => o.name);
+    assert.equal(names[0], 'first');
+    assert.deepEqual(names.filter((n) => /^k\d$/.test(n)), ['k1', 'k2', 'k3', 'k4'].filter((n) => names.includes(n)));
+    assert.deepEqual([...names].sort(), ['a', 'b', 'c', 'cluster-monitoring-operator', 'd', 'e', 'first', 'k1', 'k2', 'k3', 'k4']);
+    const cleared = await kubectl(kenv, ['patch', 'clusterversion', 'version', '--type=merge', '-p', '{"spec":{"overrides":null}}']);
+    assert.equal(cleared.code, 0, cleared.stderr);
+  });
+});
