@@ -145,7 +145,7 @@ describe('registry client errors and resilience', { timeout: 60_000 }, () => {
     await assert.rejects(strict.getManifest(reg.host, 'okd/known', 'v1'), {
       kind: 'unreachable',
       message: new RegExp(`^registry ${reg.host} did not answer GET /v2/ over TLS: `),
-      hint: `if it serves plain http, mark it insecure (--insecure-registry ${reg.host})`,
+      hint: 'if it serves plain http, allow it as insecure (okd-dev --insecure, setting okd.insecureRegistries)',
     });
     await strict.close();
   });

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { TransformStream, type ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type Readable, Transform } from 'node:stream';
+import type { HttpHeaders, HttpResponse } from '../http';
 
 /** Counters a client keeps so tests and benchmarks can check what went over the wire. */
 export interface RegistryStats {
@@ -17,12 +17,12 @@ export function newStats(): RegistryStats {
   return { requests: 0, bytesRead: 0, bytesWritten: 0, retries: 0 };
 }
 
-/** A fetch Response whose body reads are counted in the client's stats. Read or discard it exactly once. */
+/** An HTTP response whose body reads are counted in the client's stats. Read or discard it exactly once. */
 export class RegistryResponse {
   private consumed = false;
 
   constructor(
-    private readonly res: Response,
+    private readonly res: HttpResponse,
     private readonly stats: RegistryStats,
     /** Frees the per-request cancellation hook once the body is done with. */
     private readonly release: () => void,
@@ -31,25 +31,23 @@ export class RegistryResponse {
   get status(): number {
     return this.res.status;
   }
-  get headers(): Headers {
+  get headers(): HttpHeaders {
     return this.res.headers;
   }
   get url(): string {
     return this.res.url;
   }
   get ok(): boolean {
-    return this.res.ok;
+    return this.res.status >= 200 && this.res.status < 300;
   }
 
   async buffer(): Promise<Buffer> {
     this.take();
     const chunks: Buffer[] = [];
     try {
-      if (this.res.body) {
-        for await (const chunk of this.res.body as unknown as AsyncIterable<Uint8Array>) {
-          this.stats.bytesRead += chunk.byteLength;
-          chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        }
+      for await (const chunk of this.res.body as AsyncIterable<Buffer>) {
+        this.stats.bytesRead += chunk.length;
+        chunks.push(chunk);
       }
     } finally {
       this.release();
@@ -74,36 +72,33 @@ export class RegistryResponse {
   /** The body as a Node stream; bytes are counted as they are read. */
   stream(): Readable {
     this.take();
-    if (!this.res.body) {
-      this.release();
-      return Readable.from([]);
-    }
     const stats = this.stats;
-    const release = this.release;
-    const counted = (this.res.body as unknown as WebReadableStream<Uint8Array>).pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          stats.bytesRead += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    const source = Readable.fromWeb(counted);
-    source.once('close', release);
-    return source;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        stats.bytesRead += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const body = this.res.body;
+    body.once('error', (err) => counted.destroy(err));
+    // A body cut short (connection reset mid-blob) must fail the stream, not end it quietly.
+    body.once('aborted', () => counted.destroy(Object.assign(new Error('connection reset while reading the body'), { code: 'ECONNRESET' })));
+    counted.once('close', () => {
+      if (!body.complete) body.destroy();
+      this.release();
+    });
+    return body.pipe(counted);
   }
 
   /** Drops the body so the connection can be reused. */
   async discard(): Promise<void> {
     if (this.consumed) return;
     this.consumed = true;
-    try {
-      await this.res.body?.cancel();
-    } catch {
-      // nothing to do: the connection is dropped either way
-    } finally {
-      this.release();
-    }
+    // Small bodies (errors, redirects) are drained so the keep-alive connection is reused; others are dropped.
+    const length = Number(this.res.headers.get('content-length') ?? 'NaN');
+    if (length <= 65536) this.res.body.resume();
+    else this.res.body.destroy();
+    this.release();
   }
 
   private take(): void {

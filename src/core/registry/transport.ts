@@ -1,18 +1,6 @@
 import * as fs from 'node:fs';
-import * as tls from 'node:tls';
-import type { Readable } from 'node:stream';
-import type { Agent } from 'undici';
-
-/**
- * undici is loaded on the first request, not at startup: it is most of the bundle's load time, and a release
- * read from the cache (the warm CLI path, the editor's first view) sends no request at all.
- */
-let undiciModule: typeof import('undici') | undefined;
-function undici(): typeof import('undici') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  undiciModule ??= require('undici') as typeof import('undici');
-  return undiciModule;
-}
+import { Readable } from 'node:stream';
+import { httpRequest, type HttpTlsOptions } from '../http';
 import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../cancel';
 import { OkdError } from '../errors';
 import { type Logger, redact, silentLogger } from '../log';
@@ -72,8 +60,7 @@ export class Transport {
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly schemes = new Map<string, 'https' | 'http'>();
-  private verifiedAgent?: Agent;
-  private insecureAgent?: Agent;
+  private ca?: string[];
 
   constructor(private readonly options: TransportOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -212,27 +199,27 @@ export class Transport {
       cancel.dispose();
     };
     const headers: Record<string, string> = { 'User-Agent': 'okd-dev', ...req.headers };
-    let body: Buffer | AsyncIterable<Uint8Array> | undefined;
+    let body: Buffer | Readable | undefined;
     if (Buffer.isBuffer(req.body)) {
       body = req.body;
       this.stats.bytesWritten += req.body.length;
+      headers['Content-Length'] ??= String(req.body.length);
     } else if (req.body) {
-      body = this.countStream(req.body());
+      body = Readable.from(this.countStream(req.body()));
     }
     this.stats.requests++;
     this.logger.trace(redact(`${req.method} ${url}`));
     try {
-      const res = await undici().fetch(url, {
+      const res = await httpRequest(url, {
         method: req.method,
         headers,
-        body: body as never,
-        redirect: req.method === 'GET' || req.method === 'HEAD' ? 'follow' : 'manual',
+        ...(body ? { body } : {}),
+        followRedirects: req.method === 'GET' || req.method === 'HEAD',
         signal: controller.signal,
-        dispatcher: this.agentFor(new URL(url).host),
-        ...(body && !Buffer.isBuffer(body) ? { duplex: 'half' } : {}),
-      } as Parameters<typeof import('undici').fetch>[1]);
+        tls: this.tlsFor(new URL(url).host),
+      });
       clearTimeout(timer);
-      return new RegistryResponse(res as unknown as Response, this.stats, release);
+      return new RegistryResponse(res, this.stats, release);
     } catch (err) {
       clearTimeout(timer);
       release();
@@ -250,16 +237,10 @@ export class Transport {
     }
   }
 
-  private agentFor(host: string): Agent {
-    if (this.isInsecure(host)) {
-      this.insecureAgent ??= new (undici().Agent)({ connect: { rejectUnauthorized: false } });
-      return this.insecureAgent;
-    }
-    if (!this.verifiedAgent) {
-      const ca = this.options.caFile ? [...tls.rootCertificates, this.readCa(this.options.caFile)] : undefined;
-      this.verifiedAgent = new (undici().Agent)({ connect: ca ? { ca } : {} });
-    }
-    return this.verifiedAgent;
+  private tlsFor(host: string): HttpTlsOptions {
+    if (this.isInsecure(host)) return { rejectUnauthorized: false };
+    if (this.options.caFile) this.ca ??= [this.readCa(this.options.caFile)];
+    return this.ca ? { ca: this.ca } : {};
   }
 
   private readCa(file: string): string {
@@ -271,7 +252,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.verifiedAgent?.close(), this.insecureAgent?.close()]);
+    // Connections are pooled per process (src/core/http.ts) and idle ones do not keep it alive.
   }
 }
 
