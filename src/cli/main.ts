@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import { describeError, OkdError } from '../core/errors';
 import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
+import { releaseExtract } from './commands/releaseExtract';
+import { releaseNew } from './commands/releaseNew';
+import { devCommand } from './commands/dev';
 import { mainUsage, UsageError } from './usage';
 
 type Command = (argv: string[]) => Promise<void>;
@@ -13,14 +16,16 @@ type Command = (argv: string[]) => Promise<void>;
 function clusterCommand(verb: string): Command {
   return async (argv) => {
     const id = path.basename(__filename) === 'cli.js' ? './cli-cluster.js' : './commands/cluster';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path, so esbuild leaves it alone
     const { clusterCommands } = require(id) as typeof import('./commands/cluster');
     await (clusterCommands[verb] as Command)(argv);
   };
 }
 
 const commands: Record<string, Record<string, Command>> = {
-  release: { info: releaseInfo, diff: releaseDiff },
+  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract },
   cluster: Object.fromEntries(['status', 'override', 'patch', 'restore'].map((verb) => [verb, clusterCommand(verb)])),
+  dev: { loop: devCommand('loop'), which: devCommand('which') },
 };
 
 async function main(argv: string[]): Promise<number> {

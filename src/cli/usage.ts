@@ -11,10 +11,14 @@ export const mainUsage = `okd-dev: release payloads, clusters and the operator i
 Usage:
   okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
   okd-dev release diff FROM TO [--commits] [-o json]
+  okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
+  okd-dev release extract --command=openshift-install PULLSPEC [--to DIR] [-o json]
   okd-dev cluster status [-o json]
   okd-dev cluster override list|add|remove [TYPE/NAMESPACE/NAME] [--group GROUP]
   okd-dev cluster patch OPERATOR IMAGE [--no-wait] [--timeout SECONDS]
   okd-dev cluster restore OPERATOR|--all [--no-wait] [--timeout SECONDS]
+  okd-dev dev loop [--path DIR] [--builder append|podman|buildah|docker] [--to REPO] [--release PULLSPEC] [--no-patch]
+  okd-dev dev which [--path DIR] [--release PULLSPEC] [-o json]
 
 Registry options (every command that reads a registry):
   -a, --registry-config FILE   credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json)

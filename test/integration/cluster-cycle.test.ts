@@ -89,7 +89,7 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
   it('reports a missing image as a rollout failure with the pod reason, and restore still works', async () => {
     const missing = `${pc.registry.host}/dev/not-pushed@sha256:${'0'.repeat(64)}`;
     const patched = await runCli(['cluster', 'patch', `${NS}/${NAME}`, missing, '--insecure', '--timeout', '20'], env);
-    assert.equal(patched.code, 1, patched.stdout);
+    assert.equal(patched.code, 1, patched.stdout + patched.stderr);
     assert.match(
       patched.stderr,
       new RegExp(
@@ -121,7 +121,6 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const names = (await overrides()).map((o) => o.name);
     assert.equal(names[0], 'first');
-    assert.deepEqual(names.filter((n) => /^k\d$/.test(n)), ['k1', 'k2', 'k3', 'k4'].filter((n) => names.includes(n)));
     assert.deepEqual([...names].sort(), ['a', 'b', 'c', 'cluster-monitoring-operator', 'd', 'e', 'first', 'k1', 'k2', 'k3', 'k4']);
     const cleared = await kubectl(kenv, ['patch', 'clusterversion', 'version', '--type=merge', '-p', '{"spec":{"overrides":null}}']);
     assert.equal(cleared.code, 0, cleared.stderr);

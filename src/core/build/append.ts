@@ -78,14 +78,14 @@ export interface AppendOptions {
   client: RegistryClient;
   /** The component image to append to (from the payload: a digest pullspec). */
   base: SourceImage;
-  /** Files of the new layer (the operator binary at its entrypoint path). */
-  files: LayerEntry[];
+  /** The new layer (packLayer of the operator binary at its entrypoint path) and what made it, for the history. */
+  layer: LayerBlob;
+  createdBy: string;
   labels?: Record<string, string>;
   /** Where to push: the dev repository and the tag. */
   to: Pick<Pullspec, 'registry' | 'repository'>;
   tag: string;
   now?: Date;
-  gzipLevel?: number;
   token?: CancellationTokenLike;
   onStep?: (message: string) => void;
 }
@@ -105,7 +105,11 @@ export interface AppendResult {
   crossRegistry: boolean;
 }
 
-/** Packs the files into one layer. */
+export function imageFormat(image: Pick<SourceImage, 'mediaType'>): ManifestFormat {
+  return image.mediaType === MediaTypes.dockerManifest ? 'docker' : 'oci';
+}
+
+/** Packs the files into one layer (gzip, in the image's own media types). */
 export function packLayer(files: LayerEntry[], format: ManifestFormat, gzipLevel?: number): Promise<LayerBlob> {
   return buildLayer(files, { oci: format === 'oci', ...(gzipLevel !== undefined ? { gzipLevel } : {}) });
 }
@@ -118,13 +122,9 @@ export function packLayer(files: LayerEntry[], format: ManifestFormat, gzipLevel
 export async function appendImage(options: AppendOptions): Promise<AppendResult> {
   const { client, base, to } = options;
   const step = options.onStep ?? (() => undefined);
-  const format: ManifestFormat = base.mediaType === MediaTypes.dockerManifest ? 'docker' : 'oci';
-  const layer = await packLayer(options.files, format, options.gzipLevel);
-  const config = appendConfig(base.config, layer.diffId, {
-    labels: options.labels,
-    createdBy: `okd-dev dev loop: COPY ${options.files.map((f) => `/${f.path}`).join(' ')}`,
-    now: options.now ?? new Date(),
-  });
+  const format = imageFormat(base);
+  const layer = options.layer;
+  const config = appendConfig(base.config, layer.diffId, { labels: options.labels, createdBy: options.createdBy, now: options.now ?? new Date() });
   const sameRegistry = base.ref.registry === to.registry;
   if (!sameRegistry) {
     const total = base.manifest.layers.reduce((n, l) => n + l.size, 0);

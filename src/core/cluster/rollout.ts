@@ -69,6 +69,9 @@ export function rolloutState(deployment: Deployment, pods: Pod[], expect: Rollou
     if (expect.mode === 'wait') return { state: 'progressing', progress: { ...progress, message: `waiting for container ${container} to run ${image} (now ${actual ?? 'absent'})` } };
     return { state: 'failed', progress, reason: `${where}: container ${container} was changed to ${actual ?? 'nothing'} by someone else (the cluster-version operator?)` };
   }
+  // A status the controller wrote for an older spec says nothing about this rollout (not even a deadline).
+  const observed = (s.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
+  if (!observed) return { state: 'progressing', progress: { ...progress, message: 'waiting for the deployment controller to see the change' } };
   const newPods = pods.filter((p) => isNewPod(p, images));
   const problems = newPods.map(podProblem).filter((p): p is NonNullable<typeof p> => p !== undefined);
   const fatal = problems.find((p) => p.fatal);
@@ -78,12 +81,10 @@ export function rolloutState(deployment: Deployment, pods: Pod[], expect: Rollou
     const why = problems[0]?.message ?? progressing.message ?? 'no progress';
     return { state: 'failed', progress: { ...progress, message: why }, reason: `rollout of ${where} failed: ProgressDeadlineExceeded: ${why}` };
   }
-  const observed = (s.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
-  const complete = observed && progress.updated === want && progress.available === want && (s.replicas ?? 0) === want && progressing?.reason === 'NewReplicaSetAvailable';
+  const complete = progress.updated === want && progress.available === want && (s.replicas ?? 0) === want && progressing?.reason === 'NewReplicaSetAvailable';
   if (complete) return { state: 'complete', progress: { ...progress, message: `${want}/${want} replicas updated and available` } };
   let message: string;
-  if (!observed) message = 'waiting for the deployment controller to see the change';
-  else if (progress.updated < want) message = `${progress.updated} of ${want} updated replicas`;
+  if (progress.updated < want) message = `${progress.updated} of ${want} updated replicas`;
   else if ((s.replicas ?? 0) > want) message = `${(s.replicas ?? 0) - want} old replicas pending termination`;
   else if (progress.available < want) message = problems[0]?.message ?? `${progress.available} of ${want} updated replicas available`;
   else message = 'waiting for the rollout to be marked complete';

@@ -8,13 +8,12 @@ import { OkdError } from '../errors';
 import { MediaTypes } from '../registry/types';
 import { safeEntryPath } from './tar';
 
-export type LayerVerdict =
+export interface LayerVerdict {
   /** The file is in this layer: `consume` got its content. */
-  | { found: true }
-  /** Not here, and a whiteout in this layer hides it (or a folder above it) in every lower layer. */
-  | { found: false; hidden: string }
-  /** Not here; look in the layer below. */
-  | { found: false; hidden?: undefined };
+  found: boolean;
+  /** Set when it is not here and a whiteout in this layer hides it (or a folder above it) in every lower layer. */
+  hidden?: string;
+}
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';

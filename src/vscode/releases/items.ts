@@ -51,7 +51,7 @@ export function renderNode(node: ReleaseTreeNode, library: ReleaseLibrary): vsco
       if (release && release.version !== node.label) parts.push(release.version);
       if (node.pinned) parts.push(repositoryOf(node.pullSpec));
       item.description = parts.join(' · ');
-      item.tooltip = releaseTooltip(node.pullSpec, release, node.phase, node.downloadURL);
+      // The tooltip is filled in by resolveTreeItem, when the mouse rests on the row: by then it may be read.
       item.iconPath = phaseIcon(node.phase);
       item.contextValue = node.pinned ? 'okd.release.pinned' : 'okd.release';
       break;
@@ -170,7 +170,7 @@ export function renderNode(node: ReleaseTreeNode, library: ReleaseLibrary): vsco
   return item;
 }
 
-function releaseTooltip(pullSpec: string, release: Release | undefined, phase?: string, downloadURL?: string): vscode.MarkdownString {
+export function releaseTooltip(pullSpec: string, release: Release | undefined, phase?: string, downloadURL?: string): vscode.MarkdownString {
   const lines = [`**${release?.version ?? pullSpec}**${phase ? ` (${phase})` : ''}`, code(pullSpec)];
   if (release) {
     lines.push(

@@ -65,16 +65,8 @@ export class ReleaseTreeModel {
   private readonly known = new Map<string, ReleaseTreeNode>();
   /** Pinned in this session but maybe not yet visible in the settings (the update is asynchronous). */
   private readonly pendingPins = new Set<string>();
-  private readonly listeners = new Set<(node: ReleaseTreeNode | undefined) => void>();
-  private disposed = false;
 
   constructor(private readonly deps: ReleaseTreeDeps) {}
-
-  /** Fired when a node's rendering changed without a refresh (a release finished loading, a page was added). */
-  onDidChange(listener: (node: ReleaseTreeNode | undefined) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
 
   isEmpty(): boolean {
     const s = this.deps.sources();
@@ -240,10 +232,6 @@ export class ReleaseTreeModel {
     const started = Date.now();
     const release = await this.deps.library.load(pullSpec, token);
     this.deps.logger.info(`releases: read ${pullSpec} (${release.version}, ${release.components.length} images, ${release.manifests.length} manifests) in ${Date.now() - started} ms`);
-    // Labels and tooltips of every node of this release now have more to show.
-    setTimeout(() => {
-      for (const n of this.releaseNodes(pullSpec)) this.fire(n);
-    }, 0);
     return release;
   }
 
@@ -287,15 +275,8 @@ export class ReleaseTreeModel {
   }
 
   dispose(): void {
-    this.disposed = true;
     for (const entry of this.entries.values()) if (entry.state === 'loading') entry.abort.abort();
     this.entries.clear();
-    this.listeners.clear();
-  }
-
-  private fire(node: ReleaseTreeNode | undefined): void {
-    if (this.disposed) return;
-    for (const listener of this.listeners) listener(node);
   }
 
   private forgetSubtree(id: string, keepSelf = false): void {

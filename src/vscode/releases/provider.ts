@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ReleaseLibrary } from '../../core/release/library';
-import { renderNode } from './items';
+import { releaseTooltip, renderNode } from './items';
 import type { ReleaseTreeModel } from './model';
 import type { ReleaseTreeNode } from './nodes';
 
@@ -8,17 +8,23 @@ import type { ReleaseTreeNode } from './nodes';
 export class ReleasesTreeProvider implements vscode.TreeDataProvider<ReleaseTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ReleaseTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: { dispose(): void };
 
   constructor(
     readonly model: ReleaseTreeModel,
     private readonly library: ReleaseLibrary,
-  ) {
-    this.subscription = model.onDidChange((node) => this.fire(node));
-  }
+  ) {}
 
   getTreeItem(node: ReleaseTreeNode): vscode.TreeItem {
     return renderNode(node, this.library);
+  }
+
+  /**
+   * A release row's tooltip describes what was read (digest, created, contents). It is made on hover rather than by
+   * re-rendering the row when the read ends, which would race with the view expanding the row's new children.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: ReleaseTreeNode): vscode.TreeItem {
+    if (node.kind === 'release') item.tooltip = releaseTooltip(node.pullSpec, this.library.get(node.pullSpec), node.phase, node.downloadURL);
+    return item;
   }
 
   getChildren(node?: ReleaseTreeNode): Promise<ReleaseTreeNode[]> {
@@ -34,7 +40,6 @@ export class ReleasesTreeProvider implements vscode.TreeDataProvider<ReleaseTree
   }
 
   dispose(): void {
-    this.subscription.dispose();
     this.changed.dispose();
   }
 }

@@ -161,7 +161,8 @@ export class DeploymentController {
     // Condition timestamps have second precision; the deadline clock is kept here to the millisecond so that
     // scaled-down deadlines in tests are exact.
     const clockKey = `${deploy.metadata.uid}/${rsName}`;
-    if (!this.progressClock.has(clockKey) || progressed) this.progressClock.set(clockKey, Date.now());
+    // The clock restarts when a rollout to this ReplicaSet starts (again: a rollback to an older template).
+    if (!this.progressClock.has(clockKey) || progressed || progressingSince(deploy, rsName) === undefined) this.progressClock.set(clockKey, Date.now());
     const deadlineExceeded = progressingSince(deploy, rsName) !== undefined && Date.now() - (this.progressClock.get(clockKey) ?? 0) > deadlineMs;
     const status = deploymentStatus(deploy, rsName, counts, deadlineExceeded, progressed && counts.updatedReady > 0 && counts.updatedReady < desired);
     this.store.update(DEPLOY, { ...deploy, metadata: { ...deploy.metadata, resourceVersion: undefined }, status }, { subresource: 'status' });

@@ -71,7 +71,11 @@ export interface NewReleaseResult {
 /**
  * `oc adm release new --from-release OLD NAME=IMAGE... --to-image NEW`: the source payload's base layers (mounted,
  * never downloaded) plus one new `release-manifests/` layer in which the replaced components point at the new
- * images by digest, with a fresh config. See docs/release-new.md for what differs from oc.
+ * images by digest, with a fresh config.
+ *
+ * Unlike oc, manifests are not re-rendered from each operator image's /manifests: the old digest pullspec of a
+ * replaced component is swapped for the new one wherever it appears whole (image, env, args), and `0.0.1-snapshot`
+ * style version strings are left as the source rendered them. Base layers are mounted, never re-uploaded.
  */
 export async function createRelease(options: NewReleaseOptions): Promise<NewReleaseResult> {
   const logger = options.logger ?? silentLogger;

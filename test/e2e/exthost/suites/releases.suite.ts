@@ -188,10 +188,11 @@ describe('Release Explorer', function () {
     assert.match(metadata.find((m) => m.label === 'Digest')?.description ?? '', /^sha256:[0-9a-f]{64}$/);
     assert.match(metadata.find((m) => m.label === 'Upgrades from')?.description ?? '', /4\.19\.0-okd-scos\.0/);
 
-    // Once read, the release's own row tells its digest and creation time.
+    // Once read, the release's own row tells its digest and creation time (the tooltip is resolved on hover).
     const reread = await walk('Pinned', tag);
-    assert.match(tooltipOf(reread.item), /Digest: `sha256:/);
-    assert.match(tooltipOf(reread.item), /Created: /);
+    const resolved = await (await tree()).resolveTreeItem(reread.item, reread.node);
+    assert.match(tooltipOf(resolved), /Digest: `sha256:/);
+    assert.match(tooltipOf(resolved), /Created: /);
   });
 
   it('gives every node a unique id that survives re-reading, and a parent chain to its root', async () => {

@@ -1,0 +1,182 @@
+import * as path from 'node:path';
+import { BUILDERS, type Builder, type BuildSettings } from '../../core/build/settings';
+import { DevLoopError, type DevLoopResult, type DevLoopStage, formatStageTimes, runDevLoop } from '../../core/devloop';
+import { outputFormat, parseCommandArgs } from '../args';
+import { createContext } from '../context';
+import { UsageError } from '../usage';
+import { connectCluster, devOptions, devOptionsUsage, interruptToken } from './devOptions';
+
+const usage = `Usage: okd-dev dev loop [--path DIR] [--builder append|podman|buildah|docker] [--to REPO] [--release PULLSPEC]
+       [--kubeconfig FILE] [--context NAME] [--no-patch] [-o json]
+
+Build, push, patch and roll out: takes the edited operator checkout to a running pod. The checkout's git remote
+names the payload component it builds; the new image goes to the dev repository and the component's Deployment is
+patched (with a ClusterVersion override) and watched until its rollout completes. Each stage is timed; on failure
+the stage is named, and \`okd-dev cluster restore COMPONENT\` puts the payload's image back.
+
+Builders:
+  append (default)  the fast path, no container engine: runs the build command, packs the binary into one layer
+                    at the image's entrypoint and appends it to the component image of the payload. Base layers are
+                    mounted or already in the dev repository: only the new layer is uploaded.
+  podman|buildah|docker   builds the Dockerfile (Dockerfile.okd first) and pushes with the tool.
+
+Options:
+      --to REPO                the dev repository, e.g. quay.io/me/okd-dev (default: OKD_DEV_REPOSITORY)
+      --no-patch               stop after the push
+      --timeout SECONDS        how long to wait for the rollout (default 600)
+      --build-command ARGV     the build, as words (no shell); {output} and {package} are filled in
+                               (default: go build -o {output} {package}, CGO_ENABLED=0)
+      --binary-path PATH       where the binary goes in the image (default: the image's entrypoint)
+Container builds:
+      --dockerfile FILE        relative to the checkout (default: the best found, Dockerfile.okd first)
+      --build-arg K=V          repeatable, e.g. --build-arg TAGS=scos
+      --base-image PULLSPEC    replace the final stage's base (e.g. registry.ci.openshift.org/origin/scos-4.20:base-stream9)
+      --builder-image PULLSPEC replace the image of the builder stages
+      --prebuild               run the build command here first (Dockerfiles that COPY a prebuilt binary)
+      --push-with tool|client  push with the container tool (default) or with okd-dev from the tool's OCI output
+      --storage-driver D, --root DIR, --runroot DIR, --isolation I, --cgroup-manager M, --events-backend B
+                               passed to podman/buildah (e.g. --storage-driver vfs --isolation chroot)
+      --cert-dir DIR           podman/buildah: a folder with ca.crt for the registry
+
+${devOptionsUsage}`;
+
+const loopOptions = {
+  ...devOptions,
+  builder: { type: 'string' },
+  to: { type: 'string' },
+  'no-patch': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'build-command': { type: 'string' },
+  'binary-path': { type: 'string' },
+  dockerfile: { type: 'string' },
+  'build-arg': { type: 'string', multiple: true },
+  'base-image': { type: 'string' },
+  'builder-image': { type: 'string' },
+  prebuild: { type: 'boolean' },
+  'push-with': { type: 'string' },
+  'storage-driver': { type: 'string' },
+  root: { type: 'string' },
+  runroot: { type: 'string' },
+  isolation: { type: 'string' },
+  'cgroup-manager': { type: 'string' },
+  'events-backend': { type: 'string' },
+  'cert-dir': { type: 'string' },
+} as const;
+
+function buildArgs(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--build-arg needs KEY=VALUE, got '${value}'`, usage);
+    out[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return out;
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '' : ` ${(ms / 1000).toFixed(1)} s`;
+}
+
+function stageLine(stage: DevLoopStage): string {
+  const mark = { pending: ' ', running: '>', done: '✓', failed: '✗', skipped: '-' }[stage.state];
+  return `${mark} ${stage.name}${seconds(stage.ms)}${stage.detail ? `: ${stage.detail}` : ''}`;
+}
+
+function summary(result: DevLoopResult): string {
+  const lines = [
+    `Built ${result.component} from ${result.commit.slice(0, 12)}${result.dirty ? ' with local changes' : ''} (${result.builder}) against ${result.release.version}`,
+    `Image:   ${result.image}`,
+    `Tag:     ${result.tagPullSpec}`,
+  ];
+  if (result.uploadedBytes !== undefined) lines.push(`Upload:  ${result.uploadedBytes} bytes${result.layer ? ` (new layer ${result.layer.size} bytes)` : ''}${result.crossRegistry ? ', base layers copied across registries' : ''}`);
+  if (result.patch) lines.push(`Running: Deployment ${result.patch.namespace}/${result.patch.name} (${result.patch.containers.join(', ')})${result.rollout ? `, ${result.rollout.progress.message}` : ''}`);
+  if (result.restore) lines.push(`Restore: ${result.restore.command}`);
+  lines.push(`Stages:  ${formatStageTimes(result.stages)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function devLoop(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommandArgs(argv, loopOptions, usage);
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, usage);
+  const format = outputFormat(values.output, usage);
+  const builder = values.builder ?? 'append';
+  if (!(BUILDERS as readonly string[]).includes(builder) && builder !== 'auto') throw new UsageError(`unknown builder '${builder}': use ${BUILDERS.join(', ')} or auto`, usage);
+  const pushWith = values['push-with'] ?? 'tool';
+  if (pushWith !== 'tool' && pushWith !== 'client') throw new UsageError(`--push-with is tool or client, got '${pushWith}'`, usage);
+  let timeoutMs = 600_000;
+  if (values.timeout !== undefined) {
+    const s = Number(values.timeout);
+    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout needs a number of seconds, got '${values.timeout}'`, usage);
+    timeoutMs = s * 1000;
+  }
+  const to = values.to ?? process.env.OKD_DEV_REPOSITORY ?? '';
+  if (!to) throw new UsageError('missing --to REPO (the dev repository to push to), or set OKD_DEV_REPOSITORY', usage);
+  const settings: BuildSettings = {
+    builder: builder as Builder | 'auto',
+    ...(values['build-command'] ? { buildCommand: values['build-command'].trim().split(/\s+/) } : {}),
+    ...(values['binary-path'] ? { binaryPath: values['binary-path'] } : {}),
+    ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
+    ...(values['build-arg'] ? { buildArgs: buildArgs(values['build-arg']) } : {}),
+    ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
+    ...(values['builder-image'] ? { builderImage: values['builder-image'] } : {}),
+    prebuild: values.prebuild ?? false,
+    pushWith,
+    tool: {
+      ...(values['storage-driver'] ? { storageDriver: values['storage-driver'] } : {}),
+      ...(values.root ? { root: path.resolve(values.root) } : {}),
+      ...(values.runroot ? { runroot: path.resolve(values.runroot) } : {}),
+      ...(values.isolation ? { isolation: values.isolation } : {}),
+      ...(values['cgroup-manager'] ? { cgroupManager: values['cgroup-manager'] } : {}),
+      ...(values['events-backend'] ? { eventsBackend: values['events-backend'] } : {}),
+    },
+    access: {
+      insecure: values.insecure ?? false,
+      ...(values['cert-dir'] ? { certDir: values['cert-dir'] } : {}),
+      ...(values['registry-config'] ? { authFile: values['registry-config'] } : {}),
+    },
+  };
+  const context = createContext(values);
+  const patch = !values['no-patch'];
+  const cluster = patch || !values.release ? await connectCluster(values, context) : undefined;
+  const interrupt = interruptToken();
+  const verbose = values.verbose ?? false;
+  try {
+    const result = await runDevLoop({
+      dir: path.resolve(values.path ?? process.cwd()),
+      client: context.registry,
+      cache: context.cache,
+      ...(context.platform ? { platform: context.platform } : {}),
+      ...(values.release ? { release: values.release } : {}),
+      ...(values.component ? { component: values.component } : {}),
+      to,
+      settings,
+      ...(cluster ? { cluster } : {}),
+      patch,
+      rolloutTimeoutMs: timeoutMs,
+      token: interrupt.token,
+      logger: context.logger,
+      onStage: (stage) => {
+        if (stage.state !== 'running' || verbose) process.stderr.write(`${stageLine(stage)}\n`);
+        else context.progress(stageLine(stage));
+      },
+      onLine: (line) => {
+        if (verbose) process.stderr.write(`  | ${line}\n`);
+      },
+    });
+    context.progress('');
+    process.stdout.write(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : summary(result));
+  } catch (err) {
+    context.progress('');
+    if (err instanceof DevLoopError && format === 'json') {
+      process.stdout.write(`${JSON.stringify({ failedStage: err.stage, error: err.message, stages: err.stages, restore: err.restore }, null, 2)}\n`);
+    }
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+}

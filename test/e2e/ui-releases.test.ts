@@ -1,0 +1,128 @@
+// The Release Explorer as a person uses it, in code-server against the sandbox (a registry with demo payloads and
+// a release controller): open the OKD view, expand a pinned release to its operators, add another release through
+// the command palette. Screenshot: test-results/release-explorer.png.
+import assert from 'node:assert/strict';
+import { after, before, test, type TestContext } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { launchBrowser, type Browser } from './support/browser';
+import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { buildExtension } from './support/extension';
+import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow } from './support/ui';
+import { startWorld, type World } from './support/world';
+
+let world: World | undefined;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+
+before(async () => {
+  await buildExtension();
+  world = await startWorld();
+  server = await startCodeServer({ workspace: world.workspace, extensionDevelopmentPath: repoRoot, settings: world.settings, env: world.env });
+  browser = await launchBrowser();
+  await openWorkbench(browser.page, server.workbenchUrl());
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await world?.stop();
+});
+
+async function withScreenshotOnFailure(t: TestContext, name: string, scenario: () => Promise<void>): Promise<void> {
+  try {
+    await scenario();
+  } catch (error) {
+    if (browser) t.diagnostic(`failure screenshot: ${await screenshot(browser.page, `${name}-failure`)}`);
+    throw error;
+  }
+}
+
+const tagOf = (pullSpec: string) => pullSpec.slice(pullSpec.lastIndexOf(':') + 1);
+
+/** Scrolls the Releases tree (a virtual list: rows out of sight are not in the page) until `label` is shown. */
+async function scrollToRow(page: Page, label: string, timeoutMs = 20_000): Promise<Locator> {
+  const row = treeRow(page, label);
+  const list = page.locator('.part.sidebar .monaco-list').first();
+  const deadline = Date.now() + timeoutMs;
+  while (!(await row.isVisible())) {
+    if (Date.now() > deadline) throw new Error(`no row "${label}" after scrolling the Releases tree for ${timeoutMs} ms`);
+    await list.hover();
+    await page.mouse.wheel(0, 120);
+    await page.waitForTimeout(100);
+  }
+  return row;
+}
+
+void test('Release Explorer: expand a pinned release to its operators, add a release from the palette', { timeout: 180_000 }, async (t) => {
+  assert.ok(world && browser);
+  const { page } = browser;
+  const { releases, streams } = world.info;
+  const pinned = tagOf(releases[releases.length - 2] as string);
+  const added = releases[releases.length - 1] as string;
+
+  await withScreenshotOnFailure(t, 'release-explorer', async () => {
+    await openViewContainer(page, 'OKD');
+    // Give the Releases view the whole side bar.
+    const cluster = page.locator('.part.sidebar .pane-header', { hasText: 'Cluster' });
+    if ((await cluster.getAttribute('aria-expanded')) === 'true') await cluster.click();
+    // Sources from the settings: the controller (expanded to its streams), the repository, Pinned.
+    await treeRow(page, new URL(world!.info.releaseController).host).waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, streams[0]?.name ?? '').waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, `${world!.info.registry}/okd/scos-release`).waitFor({ state: 'visible', timeout: 20_000 });
+
+    const started = Date.now();
+    await expandTreePath(page, 'Pinned', pinned);
+    await treeRow(page, 'Operators').waitFor({ state: 'visible', timeout: 30_000 });
+    t.diagnostic(`expanded ${pinned} to its operators in ${Date.now() - started} ms (first read of the payload)`);
+    const operator = await scrollToRow(page, 'cluster-image-registry-operator');
+    // The operator's namespace is its description.
+    assert.match(await operator.innerText(), /openshift-image-registry/);
+    await operator.click();
+    await scrollToRow(page, 'openshift-image-registry/cluster-image-registry-operator');
+    await screenshot(page, 'release-explorer-operators');
+
+    // Operators folds away to show the other groups of the release.
+    await page.locator('.part.sidebar .monaco-list').first().hover();
+    for (let i = 0; i < 40; i++) await page.mouse.wheel(0, -400);
+    await expandTreePath(page, 'Operators').then((row) => row.click());
+    for (const name of ['Images', 'Manifests', 'Metadata']) await treeRow(page, name).waitFor({ state: 'visible', timeout: 10_000 });
+    await treeRow(page, pinned).click();
+
+    // Add Release by Pullspec... from the command palette, then type the pullspec into its input box.
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.fill('>OKD: Add Release by Pullspec');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'OKD: Add Release by Pullspec...' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await input.press('Enter');
+    const pullspecInput = page.locator('.quick-input-widget input.input[placeholder^="quay.io/okd/scos-release"]');
+    await pullspecInput.waitFor({ state: 'visible', timeout: 20_000 });
+    await pullspecInput.fill('not a pullspec');
+    await page.locator('.quick-input-widget', { hasText: 'it contains whitespace' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await pullspecInput.fill(added);
+    await pullspecInput.press('Enter');
+
+    // The new release shows under Pinned, is read, and is revealed expanded to its operators.
+    const addedRow = treeRow(page, tagOf(added));
+    await addedRow.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await addedRow.elementHandle(), { timeout: 30_000 });
+    await treeRow(page, 'Operators').waitFor({ state: 'visible', timeout: 20_000 });
+
+    // "Show Release Info" on the selected release: oc adm release info --commits in a read-only editor.
+    await runCommand(page, 'OKD: Show Release Info');
+    const editor = page.locator('.editor-group-container .monaco-editor .view-lines');
+    await editor.filter({ hasText: 'NAME' }).waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await editor.first().innerText(), /Name:\s+4\.20\.0-okd-scos\.ec\.1/);
+    // A wider side bar for the screenshot, so operator names are not cut.
+    const sash = page.locator('.monaco-sash.vertical').first();
+    const box = await sash.boundingBox();
+    if (box) {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 160, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+  });
+  const file = await screenshot(page, 'release-explorer');
+  t.diagnostic(`code-server ready ${server?.startupMs} ms, screenshot ${file}`);
+});
