@@ -113,15 +113,6 @@ void test('Release Explorer: expand a pinned release to its operators, add a rel
     const editor = page.locator('.editor-group-container .monaco-editor .view-lines');
     await editor.filter({ hasText: 'NAME' }).waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(await editor.first().innerText(), /Name:\s+4\.20\.0-okd-scos\.ec\.1/);
-    // A wider side bar for the screenshot, so operator names are not cut.
-    const sash = page.locator('.monaco-sash.vertical').first();
-    const box = await sash.boundingBox();
-    if (box) {
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(box.x + 160, box.y + box.height / 2, { steps: 5 });
-      await page.mouse.up();
-    }
   });
   const file = await screenshot(page, 'release-explorer');
   t.diagnostic(`code-server ready ${server?.startupMs} ms, screenshot ${file}`);

@@ -11,7 +11,7 @@ async function patch(data: Buffer, values: ConstructorParameters<typeof MarkerPa
   const chunks = function* () {
     for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
   };
-  await pipeline(Readable.from(chunks()), patcher, async function* (source: AsyncIterable<Buffer>) {
+  await pipeline(Readable.from(chunks()), patcher, async (source: AsyncIterable<Buffer>) => {
     for await (const part of source) parts.push(part);
   });
   return { out: Buffer.concat(parts), patcher };

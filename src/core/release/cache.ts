@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OkdError } from '../errors';
+import type { Release } from './model';
 
 /** What the reader keeps of a payload: enough to rebuild the release model without the registry. */
 export interface CachedPayload {
@@ -21,6 +22,8 @@ export interface CachedPayload {
 }
 
 export const CACHE_SCHEMA = 1;
+/** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
+export const RELEASE_SCHEMA = 1;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
@@ -73,6 +76,31 @@ export class ReleaseCache {
     const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
     await fs.writeFile(temp, JSON.stringify(payload));
     await fs.rename(temp, target);
+  }
+
+  /**
+   * The release model built from a cached payload, so a second read skips parsing hundreds of manifests. Kept
+   * per payload key and per view (`multi` for a list read as a whole, or the chosen platform).
+   */
+  async getRelease(digest: string, view: string): Promise<Release | undefined> {
+    try {
+      const parsed = JSON.parse(await fs.readFile(this.releaseFile(digest, view), 'utf8')) as { schema: number; release: Release };
+      return parsed.schema === RELEASE_SCHEMA ? parsed.release : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putRelease(digest: string, view: string, release: Release): Promise<void> {
+    const target = this.releaseFile(digest, view);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    await fs.writeFile(temp, JSON.stringify({ schema: RELEASE_SCHEMA, release }));
+    await fs.rename(temp, target);
+  }
+
+  private releaseFile(digest: string, view: string): string {
+    return path.join(this.dir, 'releases', `${ReleaseCache.key(digest, view)}.json`);
   }
 
   /** Every cached payload, for indexes such as the hover's "which release has this digest". */

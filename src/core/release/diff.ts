@@ -107,7 +107,7 @@ export function diffReleases(from: Release, to: Release): ReleaseDiff {
     toFiles.add(m.file);
     const old = fromManifests.get(m.file);
     if (!old) diff.manifestsAdded.push(m.file);
-    else if (old.content !== m.content) diff.manifestsChanged.push(m.file);
+    else if (old.sha256 !== m.sha256) diff.manifestsChanged.push(m.file);
   }
   for (const m of from.manifests) if (!toFiles.has(m.file)) diff.manifestsRemoved.push(m.file);
   diff.manifestsChanged.sort();

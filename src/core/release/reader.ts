@@ -4,6 +4,7 @@ import { OkdError } from '../errors';
 import { type Logger, silentLogger } from '../log';
 import { formatPullspec, parsePullspec, type Pullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
+import type { ResolvedImage } from '../registry/manifests';
 import { formatPlatform, type ImageConfig, type Platform } from '../registry/types';
 import { type CachedPayload, CACHE_SCHEMA, type ReleaseCache } from './cache';
 import type { Release } from './model';
@@ -30,8 +31,29 @@ const defaultPlatform: Platform = { os: 'linux', architecture: 'amd64' };
  * blob request.
  */
 export async function readRelease(pullspecText: string | Pullspec, options: ReadReleaseOptions): Promise<Release> {
-  const payload = await readPayload(pullspecText, options);
-  return releaseFromPayload(payload, options);
+  const ref = typeof pullspecText === 'string' ? parsePullspec(pullspecText) : pullspecText;
+  const pullSpec = formatPullspec(ref);
+  const platform = options.platform ?? defaultPlatform;
+  // The model cache is keyed by the digest the pullspec names (a tag costs one manifest request to learn it).
+  const image = ref.digest || !options.cache ? undefined : await resolve(ref, platform, options);
+  const key = ref.digest ?? image?.listDigest ?? image?.digest;
+  const view = options.platformChosen ? formatPlatform(platform) : `multi-${formatPlatform(platform)}`;
+  if (key && options.cache) {
+    const cached = await options.cache.getRelease(key, view);
+    if (cached) {
+      (options.logger ?? silentLogger).debug(`release ${pullSpec}: model from cache`);
+      return { ...cached, pullSpec };
+    }
+  }
+  const payload = await readPayload(ref, options, image);
+  const release = releaseFromPayload(payload, options);
+  if (options.cache) await options.cache.putRelease(payload.listDigest ?? payload.digest, view, release);
+  return release;
+}
+
+function resolve(ref: Pullspec, platform: Platform, options: ReadReleaseOptions): Promise<ResolvedImage> {
+  throwIfCancelled(options.token, `reading ${formatPullspec(ref)}`);
+  return options.registry.resolveImage(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest', { platform }, options.token);
 }
 
 export function releaseFromPayload(payload: CachedPayload, options: Pick<ReadReleaseOptions, 'platformChosen'> = {}): Release {
@@ -49,7 +71,7 @@ export function releaseFromPayload(payload: CachedPayload, options: Pick<ReadRel
   });
 }
 
-export async function readPayload(pullspecText: string | Pullspec, options: ReadReleaseOptions): Promise<CachedPayload> {
+export async function readPayload(pullspecText: string | Pullspec, options: ReadReleaseOptions, resolved?: ResolvedImage): Promise<CachedPayload> {
   const ref = typeof pullspecText === 'string' ? parsePullspec(pullspecText) : pullspecText;
   const logger = options.logger ?? silentLogger;
   const platform = options.platform ?? defaultPlatform;
@@ -63,8 +85,7 @@ export async function readPayload(pullspecText: string | Pullspec, options: Read
       return { ...hit, pullSpec };
     }
   }
-  throwIfCancelled(options.token, `reading ${pullSpec}`);
-  const image = await options.registry.resolveImage(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest', { platform }, options.token);
+  const image = resolved ?? (await resolve(ref, platform, options));
   if (options.cache) {
     const hit = await options.cache.get(image.listDigest ?? image.digest, platformKey);
     if (hit) {

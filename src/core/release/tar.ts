@@ -59,7 +59,7 @@ function decompressor(layer: string): Transform {
           callback(new OkdError('unsupported', `layer ${layer} is zstd-compressed`, 'only gzip and uncompressed layers can be read'));
           return;
         }
-        inner = chunk[0] === 0x1f && chunk[1] === 0x8b ? zlib.createGunzip() : new Transform({ transform: (c, _e, cb) => cb(null, c) });
+        inner = chunk[0] === 0x1f && chunk[1] === 0x8b ? zlib.createGunzip({ chunkSize: 256 * 1024 }) : new Transform({ transform: (c, _e, cb) => cb(null, c) });
         inner.on('data', (data: Buffer) => outer.push(data));
         inner.on('error', (err) => outer.destroy(corrupt(layer, err)));
       }
