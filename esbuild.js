@@ -27,6 +27,8 @@ const targets = [
   // The `cluster` commands with @kubernetes/client-node, a bundle of its own that dist/cli.js requires only when a
   // cluster command runs, so `okd-dev release ...` never parses it.
   { ...common, minify: true, entryPoints: ['src/cli/commands/cluster.ts'], outfile: 'dist/cli-cluster.js' },
+  // `okd-dev dev ...` (builds, the inner loop) uses the cluster core too: its own lazily loaded bundle.
+  { ...common, minify: true, entryPoints: ['src/cli/commands/devCommands.ts'], outfile: 'dist/cli-dev.js' },
 ];
 
 async function main() {

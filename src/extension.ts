@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { registerCluster } from './vscode/cluster/lazy';
+import { type ClusterApi, clusterApi, registerCluster } from './vscode/cluster/lazy';
 import { registerHover } from './vscode/hover';
 import { registerReleases, releasesApi, type ReleasesApi } from './vscode/releases';
 import { Services } from './vscode/services';
@@ -8,18 +8,19 @@ import { Services } from './vscode/services';
  * Wiring only. activate() touches no network, cluster or disk-heavy work: views read their sources when they are
  * first shown, and the cluster code (with @kubernetes/client-node) is loaded from dist/cluster.js on first use.
  */
-export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi> {
+export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi & ClusterApi> {
   const services = new Services(context);
   const releases = registerReleases(services);
+  const cluster = registerCluster(services);
   context.subscriptions.push(
     services,
     vscode.commands.registerCommand('okd.showLog', () => services.log.show(true)),
     ...releases,
     ...registerHover(services),
-    ...registerCluster(services),
+    ...cluster,
   );
-  // For the extension-host tests: they read the Release Explorer's tree through its data provider.
-  return { ...releasesApi(releases) };
+  // For the extension-host tests: they read the Release Explorer's and the Cluster view's trees through their providers.
+  return { ...releasesApi(releases), ...clusterApi(cluster) };
 }
 
 export function deactivate(): void {

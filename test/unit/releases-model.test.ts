@@ -244,3 +244,17 @@ describe('ReleaseTreeModel', () => {
     assert.deepEqual(await f.model.children(pinned), [node], 'the same node once the setting has it');
   });
 });
+
+describe('ReleaseTreeModel sources', () => {
+  it('shows a source listed twice once, and reads a controller again when its streams change', async () => {
+    const f = fake({ controllers: [{ url: 'https://rc.example', streams: ['4-scos-stable'] }, { url: 'https://rc.example', streams: ['4-scos-stable'] }], repositories: ['quay.io/okd/scos-release', 'quay.io/okd/scos-release'] });
+    const roots = await f.model.children(undefined);
+    assert.deepEqual(kinds(roots), ['controller', 'repository', 'pinned']);
+    f.sources = { ...f.sources, controllers: [{ url: 'https://rc.example', streams: ['4-scos-next'] }] };
+    assert.equal(f.model.reloadSources(), true);
+    const [controller] = await f.model.children(undefined);
+    assert.notEqual(controller, roots[0]);
+    assert.equal(f.model.get(controller!.id), controller);
+    assert.deepEqual(labels(await f.model.children(controller)), ['4-scos-next']);
+  });
+});

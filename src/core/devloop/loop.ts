@@ -80,7 +80,7 @@ export interface DevLoopResult {
 export function devTag(component: string, commit: string, dirty: boolean, now: Date): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').replace(/\..*$/, '');
   const name = component.replace(/[^\w.-]/g, '-').slice(0, 80);
-  return `${name}-${(commit || 'nocommit').slice(0, 7)}${dirty ? '-dirty' : ''}-${stamp}`;
+  return `${name}-${commit ? commit.slice(0, 7) : 'nocommit'}${dirty ? '-dirty' : ''}-${stamp}`;
 }
 
 /** The labels a dev image carries: the workspace's commit and source, as the payload's images do. */

@@ -1,4 +1,5 @@
-import { fetch as undiciFetch } from 'undici';
+import { STATUS_CODES } from 'node:http';
+import { httpRequest, type HttpResponse } from '../http';
 import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../cancel';
 import { OkdError } from '../errors';
 import { type Logger, redact, silentLogger } from '../log';
@@ -113,9 +114,9 @@ export class ReleaseControllerClient {
       controller.abort(e);
     }, this.timeoutMs);
     try {
-      let res: Awaited<ReturnType<typeof undiciFetch>>;
+      let res: HttpResponse;
       try {
-        res = await undiciFetch(url, { headers: { Accept: 'application/json', 'User-Agent': 'okd-dev' }, signal: controller.signal, redirect: 'follow' });
+        res = await httpRequest(url, { method: 'GET', headers: { Accept: 'application/json', 'User-Agent': 'okd-dev' }, signal: controller.signal, followRedirects: true });
       } catch (err) {
         const reason: unknown = controller.signal.reason;
         if (reason instanceof CancelledError) throw reason;
@@ -127,7 +128,7 @@ export class ReleaseControllerClient {
           { cause: err },
         );
       }
-      const text = await res.text().catch((err: unknown) => {
+      const text = await readText(res).catch((err: unknown) => {
         const reason: unknown = controller.signal.reason;
         if (reason instanceof CancelledError) throw reason;
         throw new OkdError('unreachable', `release controller ${this.host} broke off its answer to GET ${path}: ${describeNetworkError(err)}`, 'retry', { cause: err });
@@ -139,7 +140,7 @@ export class ReleaseControllerClient {
       if (res.status !== 200) {
         throw new OkdError(
           res.status >= 500 ? 'unreachable' : 'failed',
-          `release controller ${this.host} answered GET ${path} with ${res.status} ${res.statusText}${snippet(text)}`,
+          `release controller ${this.host} answered GET ${path} with ${res.status} ${httpStatusText(res.status)}${snippet(text)}`,
           res.status >= 500 ? 'the controller has a problem; retry later' : 'check the URL in okd.releaseControllers',
         );
       }
@@ -167,4 +168,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function snippet(text: string): string {
   const line = text.trim().split('\n')[0]?.slice(0, 120) ?? '';
   return line ? `: ${line}` : '';
+}
+
+async function readText(res: HttpResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function httpStatusText(status: number): string {
+  return STATUS_CODES[status] ?? '';
 }

@@ -1,7 +1,99 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { registerCommand } from '../command';
 import type { Services } from '../services';
+import type { ClusterFeature } from './main';
+import type { ClusterNode } from './nodes';
 
-/** The Cluster view and cluster commands; the real code lives in dist/cluster.js and is loaded on first use. */
-export function registerCluster(_services: Services): vscode.Disposable[] {
-  return [];
+export const CLUSTER_VIEW_ID = 'okd.cluster';
+
+/** Every cluster command of package.json; each loads dist/cluster.js on first use. */
+export const CLUSTER_COMMANDS = [
+  'okd.cluster.refresh',
+  'okd.cluster.switchContext',
+  'okd.cluster.openRelease',
+  'okd.patchOperator',
+  'okd.restoreOperator',
+  'okd.restoreAll',
+  'okd.showOperatorLogs',
+] as const;
+
+/**
+ * The Cluster view and cluster commands as cheap stand-ins: the real code (and @kubernetes/client-node) is
+ * dist/cluster.js, required when the view first asks for its rows or a command first runs. Creating the view
+ * reads nothing; the kubeconfig is read only then.
+ */
+export class LazyCluster implements vscode.TreeDataProvider<ClusterNode>, vscode.Disposable {
+  private loaded: ClusterFeature | undefined;
+  private readonly changed = new vscode.EventEmitter<ClusterNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<ClusterNode>;
+
+  constructor(private readonly services: Services) {
+    this.view = vscode.window.createTreeView(CLUSTER_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    // The welcome text (okd.cluster.state == none) shows until the view has asked for rows.
+    void vscode.commands.executeCommand('setContext', 'okd.cluster.state', 'none');
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded !== undefined;
+  }
+
+  feature(): ClusterFeature {
+    if (!this.loaded) {
+      const started = Date.now();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/cluster.js, external to this bundle
+      const { activateCluster } = require('./cluster.js') as typeof import('./main');
+      this.loaded = activateCluster({ services: this.services, view: this.view, refreshView: () => this.changed.fire(undefined) });
+      this.services.logger.info(`cluster: loaded dist/cluster.js in ${Date.now() - started} ms`);
+    }
+    return this.loaded;
+  }
+
+  getChildren(node?: ClusterNode): vscode.ProviderResult<ClusterNode[]> {
+    return this.feature().provider.getChildren(node);
+  }
+
+  getTreeItem(node: ClusterNode): vscode.TreeItem {
+    return this.feature().provider.getTreeItem(node);
+  }
+
+  dispose(): void {
+    this.loaded?.dispose();
+    this.view.dispose();
+    this.changed.dispose();
+  }
+}
+
+export function registerCluster(services: Services): vscode.Disposable[] {
+  const cluster = new LazyCluster(services);
+  return [cluster, ...CLUSTER_COMMANDS.map((id) => registerCommand(services, id, (...args: unknown[]) => cluster.feature().run(id, args)))];
+}
+
+/** For the extension-host tests (activate() returns it): the tree, and what the status bar and model show. */
+export interface ClusterApi {
+  clusterTree: vscode.TreeDataProvider<ClusterNode>;
+  cluster: {
+    readonly loaded: boolean;
+    state(): string;
+    statusBar(): { text: string; visible: boolean; background?: string };
+  };
+}
+
+export function clusterApi(disposables: readonly vscode.Disposable[]): ClusterApi | undefined {
+  const cluster = disposables.find((d): d is LazyCluster => d instanceof LazyCluster);
+  if (!cluster) return undefined;
+  return {
+    clusterTree: cluster,
+    cluster: {
+      get loaded() {
+        return cluster.isLoaded;
+      },
+      state: () => (cluster.isLoaded ? cluster.feature().model.state.kind : 'idle'),
+      statusBar: () => {
+        if (!cluster.isLoaded) return { text: '', visible: false };
+        const bar = cluster.feature().statusBar;
+        return { text: bar.item.text, visible: bar.visible, ...(bar.item.backgroundColor ? { background: bar.item.backgroundColor.id } : {}) };
+      },
+    },
+  };
 }

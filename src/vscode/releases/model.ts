@@ -84,7 +84,8 @@ export class ReleaseTreeModel {
         roots.push(this.node<RepositoryNode>({ kind: 'repository', id: `repository:${repository}`, parent: undefined, repository }));
       }
       if (!this.isEmpty()) roots.push(this.pinnedRoot());
-      this.roots_ = roots;
+      // A source listed twice in the settings is shown once (ids must be unique in a view).
+      this.roots_ = roots.filter((root, i) => roots.findIndex((r) => r.id === root.id) === i);
     }
     return this.roots_;
   }
@@ -105,6 +106,7 @@ export class ReleaseTreeModel {
     const after = this.roots();
     const changed = !before || before.length !== after.length || before.some((n, i) => n !== after[i]);
     for (const old of before ?? []) if (!after.includes(old)) this.forgetSubtree(old.id);
+    for (const root of after) this.known.set(root.id, root);
     return changed;
   }
 

@@ -1,0 +1,84 @@
+/**
+ * bench/inner-loop: the operator inner loop after a one-line change, fast path against the container-engine path,
+ * in one run against the same registry and test cluster.
+ *
+ *   node --import tsx bench/inner-loop.ts
+ *
+ * A loopback docker-registry (behind a byte-counting proxy) holds the component images and a small payload; the
+ * test cluster runs that payload. The sample operator checkout (Go, std lib only) is edited by one line before each
+ * measured run. Prints progress on stderr and, as its last line, {"fastVsPodman": r, "uploadRatio": u}:
+ * - fastVsPodman: `okd-dev dev loop` (append) edit-to-Ready time over `okd-dev dev loop --builder podman`
+ *   edit-to-Ready (go build + podman build + podman push + patch and rollout), medians of 3 each, after a warm-up
+ *   run of each (caches, base image pulled);
+ * - uploadRatio: bytes the fast path sent to the registry over the size of its new binary layer (gzip).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BuildSettings } from '../src/core/build/settings';
+import { ClusterClient } from '../src/core/cluster/client';
+import { runDevLoop, type DevLoopResult, formatStageTimes } from '../src/core/devloop';
+import { ReleaseCache } from '../src/core/release/cache';
+import { createSampleOperator } from '../test/support/sample-operator';
+import { startDevWorld } from '../test/support/sample-operator/world';
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function main(): Promise<void> {
+  const world = await startDevWorld({ cluster: true });
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-inner-'));
+  const sample = createSampleOperator({ baseImage: world.baseImage, goCache: path.join(temp, 'gocache') });
+  try {
+    const cluster = await ClusterClient.connect({ kubeconfig: world.cluster?.kubeconfigPath as string });
+    const cache = new ReleaseCache(path.join(temp, 'cache'));
+    let edit = 0;
+    const run = async (settings: BuildSettings): Promise<{ ms: number; result: DevLoopResult; sent: number }> => {
+      sample.setVersion(`v0.1.${++edit}`);
+      const before = world.registry.counters.bytesFromClient;
+      const started = performance.now();
+      const result = await runDevLoop({
+        dir: sample.dir,
+        client: world.client,
+        cache,
+        to: world.devRepository,
+        cluster,
+        rolloutTimeoutMs: 60_000,
+        settings: { buildEnv: sample.goEnv, access: { insecure: true }, ...settings },
+      });
+      const ms = performance.now() - started;
+      return { ms, result, sent: world.registry.counters.bytesFromClient - before };
+    };
+    const fast: BuildSettings = { builder: 'append' };
+    const podman: BuildSettings = { builder: 'podman', prebuild: true, pushWith: 'tool', tool: world.toolSettings('podman') };
+
+    log('warm-up: one run of each path (Go cache, base image pulled into podman storage, release cached)...');
+    await run(fast);
+    await run(podman);
+
+    const fastMs: number[] = [];
+    const podmanMs: number[] = [];
+    let uploadRatio = 0;
+    for (let i = 0; i < 3; i++) {
+      const f = await run(fast);
+      fastMs.push(f.ms);
+      uploadRatio = Math.max(uploadRatio, f.sent / (f.result.layer?.size ?? Infinity));
+      log(`fast path:   ${f.ms.toFixed(0)} ms (${formatStageTimes(f.result.stages)}); sent ${f.sent} bytes for a ${f.result.layer?.size}-byte layer`);
+      const p = await run(podman);
+      podmanMs.push(p.ms);
+      log(`podman path: ${p.ms.toFixed(0)} ms (${formatStageTimes(p.result.stages)}); sent ${p.sent} bytes`);
+    }
+    const r = median(fastMs) / median(podmanMs);
+    log(`median fast ${median(fastMs).toFixed(0)} ms, median podman ${median(podmanMs).toFixed(0)} ms`);
+    process.stdout.write(`${JSON.stringify({ fastVsPodman: Number(r.toFixed(3)), uploadRatio: Number(uploadRatio.toFixed(4)) })}\n`);
+  } finally {
+    sample.remove();
+    fs.rmSync(temp, { recursive: true, force: true });
+    await world.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

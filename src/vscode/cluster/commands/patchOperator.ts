@@ -1,0 +1,124 @@
+import * as vscode from 'vscode';
+import { CancelledError } from '../../../core/cancel';
+import { findOperatorDeployment, type OperatorTarget } from '../../../core/cluster/operator';
+import { deploymentOverride } from '../../../core/cluster/overrides';
+import { patchOperator as patch, planDeploymentPatch, resolveImageDigest } from '../../../core/cluster/patch';
+import { waitForRollout } from '../../../core/cluster/rollout';
+import { OkdError } from '../../../core/errors';
+import { shortImage } from '../items';
+import { pickImage, pickOperator, rememberImage, validatePullspec } from '../pick';
+import { withClusterProgress } from '../progress';
+import { payloadOptions, rolloutTimeoutMs } from '../settings';
+import { type ClusterCommand, optionsArg, stringOption } from './types';
+
+export interface PatchOutcome {
+  operator: string;
+  namespace: string;
+  name: string;
+  /** The digest pullspec now in the Deployment. */
+  image: string;
+  overrideAdded: boolean;
+  rollout: 'complete' | 'failed' | 'not-waited';
+  reason?: string;
+}
+
+/** The exact override entry and Deployment changes, as the confirmation shows them. */
+export function describePlan(target: OperatorTarget, override: object, containers: Record<string, string>, env: Record<string, Record<string, string>>, image: string): string {
+  const lines = [
+    'ClusterVersion "version" spec.overrides gets this entry (the cluster-version operator then leaves the Deployment alone):',
+    `  ${JSON.stringify(override)}`,
+    '',
+    `Deployment ${target.namespace}/${target.name}:`,
+    ...Object.entries(containers).map(([c, old]) => `  container ${c}: ${old} -> ${image}`),
+    ...Object.entries(env).flatMap(([c, vars]) => Object.entries(vars).map(([name, old]) => `  env ${c}/${name}: ${old} -> ${image}`)),
+    '',
+    'The original images are recorded on the Deployment; Restore Operator puts the payload back.',
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * okd.patchOperator: pick an operator of the cluster's current payload and an image, confirm the exact override
+ * and patch, then patch and follow the rollout. Tests and other commands can skip the UI:
+ * `executeCommand('okd.patchOperator', {operator, image, confirm: false, wait?: false})` returns a PatchOutcome.
+ */
+export const patchOperator: ClusterCommand = {
+  id: 'okd.patchOperator',
+  async run({ services, model }, arg) {
+    const options = optionsArg(arg);
+    const client = await model.connected();
+    const releaseImage = model.status?.release?.image ?? (await client.getClusterVersion()).status?.desired?.image;
+    if (!releaseImage) throw new OkdError('not-found', `the ClusterVersion of context ${client.context} has no status.desired.image`, 'wait for the cluster-version operator to load its payload');
+
+    const release =
+      services.library.get(releaseImage) ??
+      (await withClusterProgress(`Reading release ${releaseImage}`, (_report, token) => services.library.load(releaseImage, token)));
+    const named = stringOption(options, 'operator');
+    const target = named ? findOperatorDeployment(release, named) : await pickOperator(release, 'The operator to run your image as');
+    const given = stringOption(options, 'image');
+    const invalid = given ? validatePullspec(given) : undefined;
+    if (invalid) throw new OkdError('invalid-input', invalid);
+    let image = given ?? (await pickImage(services, target));
+
+    const override = deploymentOverride(target.namespace, target.name);
+    if (options?.['confirm'] !== false) {
+      const plan = await withClusterProgress(`Preparing the patch of ${target.operator}`, async (_report, token) => {
+        const digest = await resolveImageDigest(image, services.registry(), token);
+        const live = await client.getDeployment(target.namespace, target.name);
+        return { digest, record: planDeploymentPatch(live, target, digest, override).record };
+      });
+      const detail = describePlan(target, override, plan.record.containers, plan.record.env, plan.digest);
+      const choice = await vscode.window.showWarningMessage(`Patch ${target.operator} in cluster ${client.context}?`, { modal: true, detail }, 'Patch');
+      if (choice !== 'Patch') throw new CancelledError('the patch');
+      image = plan.digest; // what was confirmed, even if the tag moves meanwhile
+    }
+
+    const operator = target.operator;
+    services.logger.info(`cluster: patch ${operator} (Deployment ${target.namespace}/${target.name}) with ${image} on ${client.server}`);
+    const outcome = await withClusterProgress(`Patching ${operator}`, async (report, token) => {
+      const result = await patch(client, { ...payloadOptions(services, token), operator, image, onStep: (m) => {
+        services.logger.info(`cluster: ${m}`);
+        report(m);
+      } });
+      void rememberImage(services, stringOption(options, 'image') ?? result.image);
+      void model.reread();
+      const base = { operator, namespace: result.target.namespace, name: result.target.name, image: result.image, overrideAdded: result.overrideAdded };
+      if (options?.['wait'] === false) return { ...base, rollout: 'not-waited' } satisfies PatchOutcome;
+      report('waiting for the rollout');
+      try {
+        const state = await waitForRollout(client, {
+          namespace: result.target.namespace,
+          name: result.target.name,
+          expect: { images: Object.fromEntries(result.target.containers.map((c) => [c.name, result.image])), mode: 'required' },
+          timeoutMs: rolloutTimeoutMs(),
+          token,
+          onProgress: (p) => report(`rollout: ${p.message}`),
+        });
+        services.logger.info(`cluster: rollout of ${operator} complete: ${state.progress.message}`);
+        return { ...base, rollout: 'complete' } satisfies PatchOutcome;
+      } catch (err) {
+        if (!(err instanceof OkdError)) throw err;
+        services.logger.error(`cluster: rollout of ${operator} failed: ${err.message}`);
+        return { ...base, rollout: 'failed', reason: err.message } satisfies PatchOutcome;
+      }
+    });
+    void model.reread();
+
+    // Not awaited: a test driving the command with arguments gets the outcome at once.
+    const restore = 'Restore';
+    const showLogs = 'Show Logs';
+    const answer =
+      outcome.rollout === 'failed'
+        ? vscode.window.showErrorMessage(`Rollout of ${operator} failed: ${outcome.reason ?? 'unknown reason'}. The patch stays in place.`, restore, showLogs)
+        : vscode.window.showInformationMessage(
+            `${operator} runs ${shortImage(outcome.image)}${outcome.rollout === 'complete' ? ': rollout complete' : ' (not waiting for the rollout)'}.`,
+            showLogs,
+            restore,
+          );
+    void answer.then((choice) => {
+      if (choice === restore) void vscode.commands.executeCommand('okd.restoreOperator', { operator: `${outcome.namespace}/${outcome.name}` });
+      if (choice === showLogs) void vscode.commands.executeCommand('okd.showOperatorLogs', { namespace: outcome.namespace, name: outcome.name, operator });
+    });
+    return outcome;
+  },
+};

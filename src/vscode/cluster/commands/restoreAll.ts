@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import { CancelledError } from '../../../core/cancel';
+import { formatOverride } from '../../../core/cluster/overrides';
+import { restoreAll as restore } from '../../../core/cluster/restore';
+import { readClusterStatus } from '../../../core/cluster/status';
+import { withClusterProgress } from '../progress';
+import { payloadOptions, rolloutTimeoutMs } from '../settings';
+import { describeRestored } from './restoreOperator';
+import { type ClusterCommand, optionsArg } from './types';
+
+/**
+ * okd.restoreAll: restores every operator okd-dev patched (found by its label, from any machine) after a modal
+ * confirmation; overrides okd-dev did not add are reported and left alone. `{confirm: false, wait?}` skips the
+ * confirmation. Returns the RestoreResult.
+ */
+export const restoreAll: ClusterCommand = {
+  id: 'okd.restoreAll',
+  async run({ services, model }, arg) {
+    const options = optionsArg(arg);
+    const client = await model.connected();
+    if (options?.['confirm'] !== false) {
+      const status = await readClusterStatus(client);
+      if (!status.patched.length) {
+        const others = status.overrides.length ? ` Overrides not added by okd-dev stay: ${status.overrides.map(formatOverride).join(', ')}.` : '';
+        void vscode.window.showInformationMessage(`No operator patched by okd-dev in cluster ${client.context}.${others}`);
+        return { restored: [], otherOverrides: status.overrides };
+      }
+      const detail = status.patched.map((p) => `${p.operator} (Deployment ${p.namespace}/${p.name})`).join('\n');
+      const choice = await vscode.window.showWarningMessage(`Restore ${status.patched.length} operator(s) in cluster ${client.context} to the payload?`, { modal: true, detail }, 'Restore All');
+      if (choice !== 'Restore All') throw new CancelledError('restore all');
+    }
+    services.logger.info(`cluster: restore all on ${client.server}`);
+    const result = await withClusterProgress('Restoring all patched operators', (report, token) =>
+      restore(client, {
+        ...payloadOptions(services, token),
+        wait: options?.['wait'] !== false,
+        timeoutMs: rolloutTimeoutMs(),
+        onStep: (m) => {
+          services.logger.info(`cluster: ${m}`);
+          report(m);
+        },
+        onProgress: (p) => report(`rollout: ${p.message}`),
+      }),
+    ).finally(() => void model.reread());
+    const lines = result.restored.map(describeRestored);
+    if (result.otherOverrides.length) lines.push(`Left in place (not added by okd-dev): ${result.otherOverrides.map(formatOverride).join(', ')}.`);
+    const message = lines.length ? lines.join(' ') : 'No operator patched by okd-dev.';
+    services.logger.info(`cluster: ${message}`);
+    void vscode.window.showInformationMessage(message);
+    return result;
+  },
+};

@@ -1,0 +1,64 @@
+import * as vscode from 'vscode';
+import { CancelledError } from '../../../core/cancel';
+import { restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
+import { formatOverride } from '../../../core/cluster/overrides';
+import { readClusterStatus } from '../../../core/cluster/status';
+import { OkdError } from '../../../core/errors';
+import { restoreTargetOf } from '../nodes';
+import { withClusterProgress } from '../progress';
+import { payloadOptions, rolloutTimeoutMs } from '../settings';
+import { type ClusterCommand, nodeArg, optionsArg, stringOption } from './types';
+
+export function describeRestored(r: RestoredOperator): string {
+  const how = r.by === 'cvo' ? (r.overrideRemoved ? 'override removed, the payload Deployment is back' : 'the payload Deployment is back') : 'the recorded images are back (the override was not ours)';
+  return `Restored ${r.operator}: ${how}${r.verified ? ' and rolled out' : ''}.`;
+}
+
+/**
+ * okd.restoreOperator: from a Cluster view row (override or patched operator), `{operator, wait?}` (component or
+ * NAMESPACE/DEPLOYMENT) or a string; otherwise a QuickPick of our patched operators and Deployment overrides.
+ * Returns the RestoredOperator.
+ */
+export const restoreOperator: ClusterCommand = {
+  id: 'okd.restoreOperator',
+  async run({ services, model }, arg) {
+    const options = optionsArg(arg);
+    const node = nodeArg(arg);
+    let operator = (node && restoreTargetOf(node)) ?? stringOption(options, 'operator') ?? (typeof arg === 'string' ? arg : undefined);
+    if (node && !operator) throw new OkdError('invalid-input', `${node.kind === 'override' ? formatOverride(node.override) : node.id} is not an operator okd-dev can restore`);
+    const client = await model.connected();
+    if (!operator) {
+      const status = await readClusterStatus(client);
+      const items = [
+        ...status.patched.map((p) => ({ label: p.operator, description: `${p.namespace}/${p.name} · patched by okd-dev`, operator: p.operator })),
+        ...status.overrides
+          .filter((o) => o.kind === 'Deployment' && !status.patched.some((p) => p.namespace === o.namespace && p.name === o.name))
+          .map((o) => ({ label: `${o.namespace}/${o.name}`, description: `override ${o.ours ? '(okd-dev)' : '(not okd-dev)'}`, operator: `${o.namespace}/${o.name}` })),
+      ];
+      if (!items.length) {
+        void vscode.window.showInformationMessage(`Nothing to restore: no operator is patched and no Deployment is overridden in cluster ${client.context}.`);
+        return undefined;
+      }
+      const picked = await vscode.window.showQuickPick(items, { title: 'Restore Operator', placeHolder: 'The operator to put back to its payload', ignoreFocusOut: true });
+      if (!picked) throw new CancelledError('picking the operator');
+      operator = picked.operator;
+    }
+    const name = operator;
+    services.logger.info(`cluster: restore ${name} on ${client.server}`);
+    const restored = await withClusterProgress(`Restoring ${name}`, (report, token) =>
+      restore(client, name, {
+        ...payloadOptions(services, token),
+        wait: options?.['wait'] !== false,
+        timeoutMs: rolloutTimeoutMs(),
+        onStep: (m) => {
+          services.logger.info(`cluster: ${m}`);
+          report(m);
+        },
+        onProgress: (p) => report(`rollout: ${p.message}`),
+      }),
+    ).finally(() => void model.reread());
+    services.logger.info(`cluster: ${describeRestored(restored)}`);
+    void vscode.window.showInformationMessage(describeRestored(restored));
+    return restored;
+  },
+};

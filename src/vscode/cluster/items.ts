@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import { formatOverride } from '../../core/cluster/overrides';
+import type { OperatorConditions } from '../../core/cluster/status';
+import type { ClusterNode } from './nodes';
+
+const groupTitles = { history: 'History', overrides: 'Overrides', patched: 'Patched Operators', clusterOperators: 'Cluster Operators' } as const;
+const groupIcons = { history: 'history', overrides: 'warning', patched: 'rocket', clusterOperators: 'server-process' } as const;
+
+function icon(id: string, color?: string): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** `registry/repo@sha256:0123456789ab` instead of the whole digest, for descriptions. */
+export function shortImage(image: string): string {
+  const at = image.indexOf('@sha256:');
+  return at < 0 ? image : `${image.slice(0, at)}@${image.slice(at + 8, at + 20)}`;
+}
+
+/** Available/Progressing/Degraded as one icon: red when degraded or unavailable, yellow while progressing. */
+export function operatorIcon(co: OperatorConditions): vscode.ThemeIcon {
+  if (co.degraded === 'True') return icon('error', 'testing.iconFailed');
+  if (co.available !== 'True') return icon('circle-slash', 'testing.iconFailed');
+  if (co.progressing === 'True') return icon('sync', 'testing.iconQueued');
+  return icon('pass', 'testing.iconPassed');
+}
+
+function flags(co: OperatorConditions): string {
+  const out: string[] = [];
+  out.push(co.available === 'True' ? 'Available' : `Available=${co.available}`);
+  if (co.progressing === 'True') out.push('Progressing');
+  if (co.degraded === 'True') out.push('Degraded');
+  return out.join(' · ');
+}
+
+function md(text: string): vscode.MarkdownString {
+  return new vscode.MarkdownString(text);
+}
+
+/** How each node looks: label, description, tooltip, icon, and the contextValue package.json menus match. */
+export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
+  const { Collapsed, Expanded, None } = vscode.TreeItemCollapsibleState;
+  let item: vscode.TreeItem;
+  switch (node.kind) {
+    case 'error':
+      item = new vscode.TreeItem(node.message, None);
+      item.tooltip = `${node.message}\n\nClick to retry.`;
+      item.iconPath = icon('error', 'errorForeground');
+      item.contextValue = 'okd.cluster.error';
+      item.command = { command: 'okd.cluster.refresh', title: 'Retry' };
+      break;
+    case 'context':
+      item = new vscode.TreeItem(node.context, None);
+      item.description = node.server;
+      item.tooltip = md(`**Context** \`${node.context}\`\n\nServer: ${node.server}\n\nUser: \`${node.user}\``);
+      item.iconPath = icon('server-environment');
+      item.contextValue = 'okd.cluster.context';
+      break;
+    case 'release': {
+      item = new vscode.TreeItem(node.version ?? 'unknown release', None);
+      item.description = node.image ? shortImage(node.image) : 'no status.desired.image';
+      const conditions = node.conditions.map((c) => `- ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message && c.status !== 'True' ? `: ${c.message}` : ''}`);
+      item.tooltip = md([`**Release** ${node.version ?? ''}`, node.image ? `\`${node.image}\`` : '', ...conditions, '', 'Click to open it in the Release Explorer.'].join('\n\n'));
+      item.iconPath = icon('package');
+      item.contextValue = 'okd.cluster.release';
+      if (node.image) item.command = { command: 'okd.cluster.openRelease', title: 'Open in Release Explorer', arguments: [{ image: node.image }] };
+      break;
+    }
+    case 'group':
+      item = new vscode.TreeItem(groupTitles[node.group], node.count === 0 ? None : node.group === 'history' || node.group === 'clusterOperators' ? Collapsed : Expanded);
+      item.description = node.count === 0 ? 'none' : node.problems ? `${node.count}, ${node.problems} ${node.group === 'patched' ? 'failed' : 'not healthy'}` : String(node.count);
+      item.iconPath = node.group === 'overrides' && node.count > 0 ? icon('warning', 'list.warningForeground') : icon(groupIcons[node.group]);
+      item.contextValue = `okd.cluster.group.${node.group}`;
+      break;
+    case 'history':
+      item = new vscode.TreeItem(node.entry.version ?? shortImage(node.entry.image), None);
+      item.description = [node.entry.state, node.entry.completionTime ?? node.entry.startedTime ?? ''].filter(Boolean).join(' · ');
+      item.tooltip = md(`**${node.entry.version ?? ''}** ${node.entry.state}\n\n\`${node.entry.image}\``);
+      item.iconPath = icon(node.entry.state === 'Completed' ? 'check' : 'loading');
+      item.contextValue = 'okd.cluster.history';
+      break;
+    case 'override': {
+      const o = node.override;
+      // Restore is offered for ours and for any Deployment override (the CVO puts the payload's Deployment back).
+      const restorable = o.ours || o.kind === 'Deployment';
+      item = new vscode.TreeItem(formatOverride(o), None);
+      item.description = [o.unmanaged ? 'unmanaged' : 'managed', o.ours ? 'okd-dev' : ''].filter(Boolean).join(' · ');
+      item.tooltip = md(`**ClusterVersion override**\n\n\`\`\`json\n${JSON.stringify({ kind: o.kind, group: o.group, namespace: o.namespace, name: o.name, unmanaged: o.unmanaged }, null, 2)}\n\`\`\`\n\n${o.ours ? 'Added by okd-dev.' : 'Not added by okd-dev.'}`);
+      item.iconPath = icon('warning', 'list.warningForeground');
+      item.contextValue = restorable ? 'okd.cluster.override' : 'okd.cluster.foreignOverride';
+      break;
+    }
+    case 'patched': {
+      const p = node.patched;
+      item = new vscode.TreeItem(p.operator, Collapsed);
+      const image = Object.values(p.images)[0];
+      item.description = `${p.rollout.state}${image ? ` · ${shortImage(image)}` : ''}`;
+      item.tooltip = md(
+        [
+          `**${p.operator}** Deployment \`${p.namespace}/${p.name}\``,
+          `Rollout: ${p.rollout.state}${p.rollout.message ? ` — ${p.rollout.message}` : ''}`,
+          ...Object.entries(p.images).map(([c, img]) => `\`${c}\`: \`${img}\` (was \`${p.originalImages[c] ?? 'unknown'}\`)`),
+          p.patchedAt ? `Patched at ${p.patchedAt}` : '',
+        ].join('\n\n'),
+      );
+      item.iconPath =
+        p.rollout.state === 'complete' ? icon('rocket', 'testing.iconPassed') : p.rollout.state === 'failed' ? icon('error', 'testing.iconFailed') : icon('sync~spin', 'testing.iconQueued');
+      item.contextValue = 'okd.cluster.patched';
+      break;
+    }
+    case 'container':
+      item = new vscode.TreeItem(node.container, None);
+      item.description = shortImage(node.image);
+      item.tooltip = md(`\`${node.image}\`${node.original ? `\n\nwas \`${node.original}\`` : ''}`);
+      item.iconPath = icon('file-media');
+      item.contextValue = 'okd.cluster.container';
+      break;
+    case 'clusterOperator': {
+      const co = node.operator;
+      item = new vscode.TreeItem(co.name, None);
+      item.description = [co.version, flags(co)].filter(Boolean).join(' · ');
+      item.tooltip = md(`**${co.name}** ${co.version ?? ''}\n\nAvailable=${co.available} · Progressing=${co.progressing} · Degraded=${co.degraded}${co.message ? `\n\n${co.message}` : ''}`);
+      item.iconPath = operatorIcon(co);
+      item.contextValue = 'okd.cluster.clusterOperator';
+      break;
+    }
+  }
+  item.id = `okd.cluster/${node.id}`;
+  return item;
+}

@@ -1,0 +1,87 @@
+// The cluster feature, bundled on its own as dist/cluster.js (with @kubernetes/client-node): lazy.ts requires it
+// when the Cluster view first asks for its rows or a cluster command first runs.
+import * as vscode from 'vscode';
+import { CancelledError } from '../../core/cancel';
+import { OkdError } from '../../core/errors';
+import type { Services } from '../services';
+import { openRelease } from './commands/openRelease';
+import { patchOperator } from './commands/patchOperator';
+import { refresh } from './commands/refresh';
+import { restoreAll } from './commands/restoreAll';
+import { restoreOperator } from './commands/restoreOperator';
+import { showOperatorLogs } from './commands/showOperatorLogs';
+import { switchContext } from './commands/switchContext';
+import type { ClusterCommand, ClusterContext } from './commands/types';
+import { ClusterModel } from './model';
+import type { ClusterNode } from './nodes';
+import { PodLogFollowers } from './podLogs';
+import { ClusterTreeProvider } from './provider';
+import { OverridesStatusBar } from './statusBar';
+
+const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs];
+
+/** What lazy.ts gives the feature: the services, and the tree view it created at activation. */
+export interface ClusterHost {
+  services: Services;
+  view: vscode.TreeView<ClusterNode>;
+  /** Tells the view its rows changed. */
+  refreshView(): void;
+}
+
+export interface ClusterFeature extends vscode.Disposable {
+  provider: ClusterTreeProvider;
+  model: ClusterModel;
+  statusBar: OverridesStatusBar;
+  run(id: string, args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Errors cross from this bundle into the extension bundle's registerCommand, whose OkdError and CancelledError
+ * are other classes: a cancellation becomes vscode.CancellationError (shared), an OkdError its one line.
+ */
+function forTheOtherBundle(err: unknown): unknown {
+  if (err instanceof CancelledError) return new vscode.CancellationError();
+  if (err instanceof OkdError) return Object.assign(new Error(err.describe()), { kind: err.kind });
+  return err;
+}
+
+export function activateCluster(host: ClusterHost): ClusterFeature {
+  const { services, view } = host;
+  const model = new ClusterModel(services.logger, () => view.visible);
+  const provider = new ClusterTreeProvider(model);
+  const statusBar = new OverridesStatusBar(model);
+  const logs = new PodLogFollowers(services.logger);
+  const context: ClusterContext = { services, model, view, logs };
+  const byId = new Map(commands.map((c) => [c.id, c]));
+  const disposables: vscode.Disposable[] = [
+    model,
+    statusBar,
+    logs,
+    model.onDidChange(() => host.refreshView()),
+    view.onDidChangeVisibility((e) => model.viewVisibilityChanged(e.visible)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if ((e.affectsConfiguration('okd.kubeconfig') || e.affectsConfiguration('okd.context')) && model.state.kind !== 'idle') {
+        services.logger.info('cluster: okd.kubeconfig or okd.context changed; reconnecting');
+        void model.reconnect();
+      }
+    }),
+  ];
+  services.logger.info('cluster: feature loaded');
+  return {
+    provider,
+    model,
+    statusBar,
+    async run(id, args) {
+      const command = byId.get(id);
+      if (!command) throw new Error(`unknown cluster command ${id}`);
+      try {
+        return await command.run(context, ...args);
+      } catch (err) {
+        throw forTheOtherBundle(err);
+      }
+    },
+    dispose() {
+      for (const d of disposables) d.dispose();
+    },
+  };
+}

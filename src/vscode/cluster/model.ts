@@ -1,0 +1,278 @@
+import * as vscode from 'vscode';
+import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
+import { watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
+import { kubeconfigFiles } from '../../core/cluster/kubeconfig';
+import { patchedSelector } from '../../core/cluster/restore';
+import { buildClusterStatus, type ClusterStatus, readClusterStatus } from '../../core/cluster/status';
+import type { ClusterOperator, ClusterVersion, Deployment } from '../../core/cluster/types';
+import { describeError, OkdError } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import { readSettings } from '../settings';
+import { withTimeout } from './timeout';
+
+/** How long the first connection (kubeconfig, ClusterVersion, ClusterOperators) may take before the view says so. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+const DEBOUNCE_MS = 200;
+
+export type ClusterState =
+  | { kind: 'idle' }
+  | { kind: 'connecting' }
+  /** No kubeconfig anywhere: the view's welcome text explains where it looks. */
+  | { kind: 'none' }
+  | { kind: 'error'; message: string }
+  | { kind: 'connected'; status: ClusterStatus };
+
+/** `okd.cluster.state` as the package.json when-clauses know it. */
+export function contextState(state: ClusterState): 'none' | 'connected' | 'error' | undefined {
+  switch (state.kind) {
+    case 'none':
+    case 'idle':
+      return 'none';
+    case 'connected':
+      return 'connected';
+    case 'error':
+      return 'error';
+    default:
+      return undefined;
+  }
+}
+
+function connectOptions(logger: Logger): { kubeconfig?: string; context?: string; logger: Logger } {
+  const s = readSettings();
+  return { ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}), ...(s.context ? { context: s.context } : {}), logger };
+}
+
+/**
+ * The cluster as the Cluster view and the status bar see it: one connection for the current okd.kubeconfig and
+ * okd.context, the status read once, then kept current by watches (ClusterVersion, ClusterOperators, our patched
+ * Deployments) while the view is visible, rebuilt at most every DEBOUNCE_MS. Nothing here polls.
+ */
+export class ClusterModel implements vscode.Disposable {
+  private stateValue: ClusterState = { kind: 'idle' };
+  private client: ClusterClient | undefined;
+  private connecting: Promise<ClusterClient> | undefined;
+  private generation = 0;
+  private watches: WatchHandle[] = [];
+  private live: { cv?: ClusterVersion; cos?: ClusterOperator[]; patched?: Deployment[] } = {};
+  private timer: NodeJS.Timeout | undefined;
+  private watchedPatched = new Set<string>();
+  private readonly changed = new vscode.EventEmitter<ClusterState>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly isVisible: () => boolean,
+  ) {}
+
+  get state(): ClusterState {
+    return this.stateValue;
+  }
+
+  get status(): ClusterStatus | undefined {
+    return this.stateValue.kind === 'connected' ? this.stateValue.status : undefined;
+  }
+
+  /** Connects (once) and reads the status, within CONNECT_TIMEOUT_MS; the view calls this when it is first shown. */
+  async load(): Promise<ClusterState> {
+    if (this.stateValue.kind === 'idle') await this.reconnect();
+    else if (this.connecting) await this.connecting.catch(() => undefined);
+    return this.stateValue;
+  }
+
+  /**
+   * A connected client for a command: the current one, or a new connection (time-bounded). Throws the error the
+   * view shows.
+   */
+  async connected(): Promise<ClusterClient> {
+    if (this.client) return this.client;
+    if (!this.connecting) await this.reconnect();
+    else await this.connecting.catch(() => undefined);
+    if (this.client) return this.client;
+    const state = this.stateValue;
+    throw new OkdError('unreachable', state.kind === 'error' ? state.message : 'no cluster is connected', state.kind === 'none' ? 'set okd.kubeconfig or log in with `oc login`' : undefined);
+  }
+
+  /** Drops the connection and watches, then connects again (Refresh, Retry, a settings change). */
+  async reconnect(): Promise<void> {
+    const generation = ++this.generation;
+    this.stopWatches();
+    this.client = undefined;
+    this.live = {};
+    const options = connectOptions(this.logger);
+    if (!options.kubeconfig && kubeconfigFiles({}).length === 0) {
+      this.logger.info('cluster: no kubeconfig (KUBECONFIG unset, ~/.kube/config missing, okd.kubeconfig empty)');
+      this.connecting = undefined;
+      this.setState({ kind: 'none' });
+      return;
+    }
+    this.setState({ kind: 'connecting' });
+    const connecting = withTimeout(
+      (async () => {
+        const client = await ClusterClient.connect(options);
+        this.logger.info(`cluster: connecting to ${client.server} (context ${client.context})`);
+        const status = await readClusterStatus(client);
+        return { client, status };
+      })(),
+      CONNECT_TIMEOUT_MS,
+      () => new OkdError('unreachable', `the cluster did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`, 'check okd.kubeconfig and okd.context, and that the cluster is up'),
+    );
+    this.connecting = connecting.then((c) => c.client);
+    try {
+      const { client, status } = await connecting;
+      if (generation !== this.generation) return;
+      this.client = client;
+      this.logger.info(`cluster: connected to ${client.server} (context ${client.context}), release ${status.release?.version ?? 'unknown'}, ${status.overrides.length} override(s)`);
+      this.setState({ kind: 'connected', status });
+      if (this.isVisible()) this.startWatches();
+    } catch (err) {
+      if (generation !== this.generation) return;
+      const message = describeError(err);
+      this.logger.warn(`cluster: ${message}`);
+      this.setState({ kind: 'error', message });
+    } finally {
+      if (generation === this.generation) this.connecting = undefined;
+    }
+  }
+
+  /** Reads the status again now (after a command changed the cluster), keeping the connection. */
+  async reread(): Promise<void> {
+    const client = this.client;
+    if (!client) return this.reconnect();
+    const generation = this.generation;
+    try {
+      const status = await readClusterStatus(client);
+      if (generation !== this.generation) return;
+      this.live = {};
+      this.setState({ kind: 'connected', status });
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.failed(err);
+    }
+  }
+
+  viewVisibilityChanged(visible: boolean): void {
+    if (!visible) this.stopWatches();
+    else if (this.client && this.watches.length === 0) {
+      void this.reread().then(() => {
+        if (this.isVisible() && this.watches.length === 0) this.startWatches();
+      });
+    }
+  }
+
+  private setState(state: ClusterState): void {
+    this.stateValue = state;
+    void vscode.commands.executeCommand('setContext', 'okd.cluster.state', contextState(state));
+    void vscode.commands.executeCommand('setContext', 'okd.cluster.hasOverrides', state.kind === 'connected' && state.status.overrides.length > 0);
+    this.changed.fire(state);
+  }
+
+  private failed(err: unknown): void {
+    this.stopWatches();
+    this.client = undefined;
+    const message = describeError(err);
+    this.logger.warn(`cluster: ${message}`);
+    this.setState({ kind: 'error', message });
+  }
+
+  private startWatches(): void {
+    const client = this.client;
+    if (!client || this.watches.length) return;
+    const generation = this.generation;
+    const onError = (err: Error) => {
+      if (generation === this.generation && this.client === client) this.failed(err);
+    };
+    this.logger.debug('cluster: watching ClusterVersion, ClusterOperators and patched Deployments');
+    const add = (handle: Promise<WatchHandle>) =>
+      handle.then(
+        (h) => {
+          if (generation !== this.generation || !this.watches.includes(placeholder)) h.stop();
+          else this.watches.push(h);
+        },
+        onError,
+      );
+    // A placeholder marks "watching" at once, so a second call does not start a second set.
+    const placeholder: WatchHandle = { stop: () => undefined };
+    this.watches.push(placeholder);
+    void add(
+      watchClusterVersion(
+        client,
+        (cv) => {
+          this.live.cv = cv;
+          this.schedule(true);
+        },
+        onError,
+      ),
+    );
+    void add(
+      watchClusterOperators(
+        client,
+        (cos) => {
+          this.live.cos = cos;
+          this.schedule(false);
+        },
+        onError,
+      ),
+    );
+    // New patches show up through the label; a restore removes the label, which only a watch by name sees.
+    this.watches.push(client.watch<Deployment>('/apis/apps/v1/deployments', { labelSelector: patchedSelector }, () => this.schedule(true), onError));
+  }
+
+  private watchPatched(deployments: Deployment[]): void {
+    const client = this.client;
+    if (!client || !this.watches.length) return;
+    for (const d of deployments) {
+      const key = `${d.metadata.namespace}/${d.metadata.name}`;
+      if (this.watchedPatched.has(key)) continue;
+      this.watchedPatched.add(key);
+      this.watches.push(
+        client.watch<Deployment>(
+          `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments`,
+          { fieldSelector: `metadata.name=${d.metadata.name}`, resourceVersion: d.metadata.resourceVersion },
+          () => this.schedule(true),
+          () => this.watchedPatched.delete(key),
+        ),
+      );
+    }
+  }
+
+  private stopWatches(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const w of this.watches) w.stop();
+    this.watches = [];
+    this.watchedPatched.clear();
+  }
+
+  private relist = false;
+
+  /** Rebuilds the status after DEBOUNCE_MS; `patched`: list our patched Deployments again first. */
+  private schedule(patched: boolean): void {
+    this.relist ||= patched;
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.rebuild(), DEBOUNCE_MS);
+  }
+
+  private async rebuild(): Promise<void> {
+    this.timer = undefined;
+    const client = this.client;
+    const generation = this.generation;
+    if (!client || this.stateValue.kind !== 'connected') return;
+    try {
+      if (this.relist || !this.live.patched) {
+        this.relist = false;
+        this.live.patched = await client.listDeployments(patchedSelector);
+        this.watchPatched(this.live.patched);
+      }
+      if (generation !== this.generation || !this.live.cv || !this.live.cos) return;
+      this.setState({ kind: 'connected', status: buildClusterStatus(client, this.live.cv, this.live.cos, this.live.patched) });
+    } catch (err) {
+      if (generation === this.generation) this.failed(err);
+    }
+  }
+
+  dispose(): void {
+    this.generation++;
+    this.stopWatches();
+    this.changed.dispose();
+  }
+}

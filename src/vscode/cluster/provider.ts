@@ -1,0 +1,32 @@
+import type * as vscode from 'vscode';
+import { renderClusterNode } from './items';
+import type { ClusterModel } from './model';
+import { childNodes, type ClusterNode, rootNodes } from './nodes';
+
+/**
+ * Renders the ClusterModel: asking for the roots is what connects (the first time the view is shown); one error
+ * node when the cluster cannot be read; nothing when there is no kubeconfig (the view's welcome text says why).
+ */
+export class ClusterTreeProvider {
+  constructor(private readonly model: ClusterModel) {}
+
+  async getChildren(node?: ClusterNode): Promise<ClusterNode[]> {
+    if (!node) {
+      const state = await this.model.load();
+      switch (state.kind) {
+        case 'connected':
+          return rootNodes(state.status);
+        case 'error':
+          return [{ kind: 'error', id: 'error', message: state.message }];
+        default:
+          return [];
+      }
+    }
+    const status = this.model.status;
+    return status ? childNodes(status, node) : [];
+  }
+
+  getTreeItem(node: ClusterNode): vscode.TreeItem {
+    return renderClusterNode(node);
+  }
+}

@@ -1,0 +1,120 @@
+// The dev loop's world for tests and the benchmark: a loopback registry (behind a counting proxy) holding component
+// images, a small payload naming them and a base image for Dockerfiles; optionally the test cluster running that
+// payload; and the sample operator checkout.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RegistryClient } from '../../../src/core/registry/client';
+import type { ContainerToolSettings } from '../../../src/core/build/container';
+import { startTestCluster, type TestCluster } from '../apiserver';
+import { FIXTURE_OPERATORS, registryImageExists, registryPayloadSource } from '../apiserver/payload-from-registry';
+import { pushTestPayload, type TestPayload } from '../payload/build';
+import { fixtureTags } from '../payload/manifests';
+import { startRegistry, type TestRegistry } from '../registry';
+import { pushComponentImages } from '../sandbox/componentImages';
+import { pushSampleBase } from './index';
+
+export interface DevWorld {
+  registry: TestRegistry;
+  client: RegistryClient;
+  payload: TestPayload;
+  /** The release image by digest. */
+  releaseImage: string;
+  /** Component name -> its image in the payload. */
+  images: Record<string, string>;
+  /** Base image for the sample's Dockerfiles (same base layer as the component images). */
+  baseImage: string;
+  cluster?: TestCluster;
+  /** A dev repository on the same registry. */
+  devRepository: string;
+  /** podman/buildah settings for this machine, a fresh store per tool. */
+  toolSettings(tool: 'podman' | 'buildah'): ContainerToolSettings;
+  stop(): Promise<void>;
+}
+
+export async function startDevWorld(options: { cluster?: boolean } = {}): Promise<DevWorld> {
+  const registry = await startRegistry({ proxy: true });
+  const client = new RegistryClient({ insecure: true });
+  const stores = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-dev-stores-'));
+  let cluster: TestCluster | undefined;
+  try {
+    const wanted = new Set(FIXTURE_OPERATORS.map((o) => o.component));
+    const tags = await pushComponentImages(fixtureTags().filter((t) => wanted.has(t.name)), { client, registry: registry.host, repository: 'okd/scos-content' });
+    const extraFiles: Record<string, string> = {};
+    for (const o of FIXTURE_OPERATORS) {
+      extraFiles[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
+    }
+    const version = '4.19.0-okd-scos.16';
+    const payload = await pushTestPayload({ client, registry: registry.host, repository: 'okd/scos-release', tag: version, version, tags, extraFiles, small: true, tinyBase: true });
+    const baseImage = await pushSampleBase(client, registry.host);
+    const releaseImage = payload.digestPullSpec;
+    if (options.cluster) {
+      cluster = await startTestCluster({
+        progressDeadlineScale: 0.002,
+        release: { version, image: releaseImage },
+        payloadSource: registryPayloadSource(client),
+        imageExists: registryImageExists(client),
+      });
+      await cluster.cvo?.payloadAppliedFor(releaseImage, 30_000);
+    }
+    return {
+      registry,
+      client,
+      payload,
+      releaseImage,
+      images: Object.fromEntries(tags.map((t) => [t.name, t.from.name])),
+      baseImage,
+      ...(cluster ? { cluster } : {}),
+      devRepository: `${registry.host}/me/okd-dev`,
+      toolSettings: (tool) => ({
+        storageDriver: 'vfs',
+        root: path.join(stores, tool, 'root'),
+        runroot: path.join(stores, tool, 'run'),
+        isolation: 'chroot',
+        ...(tool === 'podman' ? { cgroupManager: 'cgroupfs', eventsBackend: 'file' } : {}),
+      }),
+      async stop() {
+        await cluster?.stop();
+        await client.close();
+        await registry.stop();
+        // vfs stores hold root-owned copies; removing them can take a moment.
+        fs.rmSync(stores, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await cluster?.stop();
+    await client.close();
+    await registry.stop();
+    throw err;
+  }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** `okd-dev ARGS` from the sources (node + tsx), as a separate process. */
+export function runOkdDevFromSource(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
+  const root = path.resolve(__dirname, '../../..');
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`okd-dev ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
