@@ -63,10 +63,10 @@ async function main(): Promise<void> {
       const f = await run(fast);
       fastMs.push(f.ms);
       uploadRatio = Math.max(uploadRatio, f.sent / (f.result.layer?.size ?? Infinity));
-      log(`fast path:   ${f.ms.toFixed(0)} ms (${formatStageTimes(f.result.stages)}); sent ${f.sent} bytes for a ${f.result.layer?.size}-byte layer`);
+      log(`fast path:   ${f.ms.toFixed(0)} ms (${formatStageTimes(f.result.stages, 2)}); sent ${f.sent} bytes for a ${f.result.layer?.size}-byte layer`);
       const p = await run(podman);
       podmanMs.push(p.ms);
-      log(`podman path: ${p.ms.toFixed(0)} ms (${formatStageTimes(p.result.stages)}); sent ${p.sent} bytes`);
+      log(`podman path: ${p.ms.toFixed(0)} ms (${formatStageTimes(p.result.stages, 2)}); sent ${p.sent} bytes`);
     }
     const r = median(fastMs) / median(podmanMs);
     log(`median fast ${median(fastMs).toFixed(0)} ms, median podman ${median(podmanMs).toFixed(0)} ms`);

@@ -1,7 +1,10 @@
 /**
  * The sandbox behind `npm start` (see scripts/start.js, which builds and packages first):
  *   node --import tsx scripts/sandbox.ts [--no-editor] [--release PULLSPEC]... [--workspace DIR] [--port N]
- * Human-readable progress goes to stderr; when everything is up, one JSON line goes to stdout.
+ * Human-readable progress goes to stderr; when everything is up, one JSON line goes to stdout:
+ *   {"registry", "releaseController", "editor", "releases", "workspace", "kubeconfig"}
+ * The test cluster runs the first --release payload when given, else the first demo payload; the editor's
+ * settings point okd.kubeconfig at it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,9 +39,10 @@ async function main(): Promise<void> {
     return text;
   });
 
-  say('starting the sandbox: registry, demo payloads with component images, release controller...');
+  say('starting the sandbox: registry, demo payloads with component images, release controller, test cluster...');
   const started = Date.now();
-  const sandbox = await startSandbox();
+  // The test cluster runs the first --release payload when one is given, else the first demo payload.
+  const sandbox = await startSandbox(extra[0] ? { clusterRelease: extra[0] } : {});
   const cleanups: (() => Promise<void>)[] = [() => sandbox.stop()];
   let stopping = false;
   const stop = async (code: number) => {
@@ -66,6 +70,10 @@ async function main(): Promise<void> {
     'okd.cacheDir': path.join(root, 'cache'),
   };
   say(`sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s: registry ${sandbox.registry}, release controller ${sandbox.releaseController}`);
+  if (sandbox.cluster) {
+    say(`test cluster ${sandbox.cluster.cluster.url} runs ${sandbox.cluster.release.version}; kubeconfig ${sandbox.cluster.kubeconfig}`);
+    say(`  try: KUBECONFIG=${sandbox.cluster.kubeconfig} node dist/cli.js cluster status --insecure`);
+  }
 
   let editor: CodeServer | undefined;
   if (!values['no-editor']) {
@@ -83,6 +91,7 @@ async function main(): Promise<void> {
       editor: editor ? editor.folderUrl(workspace) : null,
       releases: [...sandbox.releases, ...extra],
       workspace,
+      kubeconfig: sandbox.cluster?.kubeconfig ?? null,
     })}\n`,
   );
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type ClusterApi, clusterApi, registerCluster } from './vscode/cluster/lazy';
+import { registerCustomRelease } from './vscode/custom';
 import { registerHover } from './vscode/hover';
 import { registerReleases, releasesApi, type ReleasesApi } from './vscode/releases';
 import { Services } from './vscode/services';
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi 
     services,
     vscode.commands.registerCommand('okd.showLog', () => services.log.show(true)),
     ...releases,
+    ...registerCustomRelease(services, releases),
     ...registerHover(services),
     ...cluster,
   );

@@ -17,6 +17,7 @@ Usage:
   okd-dev cluster override list|add|remove [TYPE/NAMESPACE/NAME] [--group GROUP]
   okd-dev cluster patch OPERATOR IMAGE [--no-wait] [--timeout SECONDS]
   okd-dev cluster restore OPERATOR|--all [--no-wait] [--timeout SECONDS]
+  okd-dev cluster upgrade --to-image PULLSPEC [--no-wait] [--timeout SECONDS]
   okd-dev dev loop [--path DIR] [--builder append|podman|buildah|docker] [--to REPO] [--release PULLSPEC] [--no-patch]
   okd-dev dev which [--path DIR] [--release PULLSPEC] [-o json]
 

@@ -4,10 +4,12 @@ import { clusterOverride } from './clusterOverride';
 import { clusterPatch } from './clusterPatch';
 import { clusterRestore } from './clusterRestore';
 import { clusterStatus } from './clusterStatus';
+import { clusterUpgrade } from './clusterUpgrade';
 
 export const clusterCommands: Record<string, (argv: string[]) => Promise<void>> = {
   status: clusterStatus,
   override: clusterOverride,
   patch: clusterPatch,
   restore: clusterRestore,
+  upgrade: clusterUpgrade,
 };

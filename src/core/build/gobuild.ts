@@ -43,6 +43,12 @@ export async function findMainPackage(root: string, names: string[]): Promise<st
   );
 }
 
+/** GOARCH for a Node.js `process.arch` (undefined when Go has no such port). */
+export function goArchitecture(arch: string): string | undefined {
+  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' };
+  return map[arch];
+}
+
 export interface BuildCommandSpec {
   root: string;
   /** Where the binary must end up. */

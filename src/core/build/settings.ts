@@ -13,6 +13,8 @@ export interface BuildSettings {
   buildCommand?: string[];
   /** Extra environment for the build command (GOFLAGS, GOCACHE...). */
   buildEnv?: Record<string, string>;
+  /** Fast path: gzip level of the new layer (1-9); default DEFAULT_LAYER_GZIP_LEVEL. */
+  layerGzipLevel?: number;
   /** Where the binary goes in the image; default the component image's entrypoint. */
   binaryPath?: string;
   /** Container builds: the Dockerfile (relative to the repository); default the best one found (OKD first). */

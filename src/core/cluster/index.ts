@@ -22,4 +22,20 @@ export { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchR
 export { type RestoredOperator, type RestoreOptions, type RestoreResult, restoreAll, restoreOperator } from './restore';
 export { podProblem, type RolloutProgress, type RolloutState, rolloutState, waitForRollout } from './rollout';
 export { buildClusterStatus, type ClusterStatus, type PatchedOperator, readClusterStatus, renderClusterStatus } from './status';
+export {
+  type DesiredUpdate,
+  desiredUpdateFor,
+  desiredUpdatePatch,
+  planUpgrade,
+  type ReleaseAt,
+  startUpgrade,
+  upgradeCluster,
+  type UpgradeClusterOptions,
+  type UpgradePlan,
+  type UpgradeProgress,
+  type UpgradeResult,
+  upgradeState,
+  upgradeWarnings,
+  waitForUpgrade,
+} from './upgrade';
 export * from './types';

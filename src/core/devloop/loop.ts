@@ -2,8 +2,9 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendImage, entrypointPath, imageFormat, packLayer, readSourceImage, type SourceImage } from '../build/append';
+import type { ExternalCommand } from '../build/command';
 import { buildContainerImage, pushContainerImage } from '../build/containerBuild';
-import { buildCommand, findMainPackage } from '../build/gobuild';
+import { buildCommand, findMainPackage, goArchitecture } from '../build/gobuild';
 import { runCommand } from '../build/runner';
 import type { Builder, BuildSettings } from '../build/settings';
 import { detectContainerTool } from '../build/tools';
@@ -19,9 +20,10 @@ import type { Platform } from '../registry/types';
 import type { ReleaseCache } from '../release/cache';
 import { ANNOTATION_COMMIT, ANNOTATION_SOURCE, type Release } from '../release/model';
 import { readRelease } from '../release/reader';
-import { describeWorkspace, type Workspace } from '../workspace';
+import { matchWorkspaceFiles, readWorkspaceFiles, type Workspace } from '../workspace';
 import type { ComponentPlacement } from '../workspace/match';
 import { sourceLocationOf } from '../workspace/remotes';
+import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
 
 /** Set on dev images built from a work tree with uncommitted changes. */
@@ -113,6 +115,11 @@ interface Prepared {
 /**
  * Build, push, patch, rollout: takes an edited operator checkout to a running pod. Each stage is timed and reported
  * through onStage; a failure says which stage failed and, once the cluster was touched, how to restore.
+ *
+ * The fast path does not wait for prepare to start compiling: `go build` of the package the checkout most likely
+ * builds (the one the last loop over it built, else its only main package) starts at once, while the release, the
+ * workspace and the component image are read. When prepare agrees (same folder, package, architecture) that build
+ * is the build; otherwise it is stopped and the right one runs.
  */
 export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult> {
   const logger = options.logger ?? silentLogger;
@@ -120,8 +127,11 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   const line = options.onLine ?? (() => undefined);
   const patching = options.patch !== false && options.cluster !== undefined;
   const tracker = new StageTracker(DEV_LOOP_STAGES, options.onStage);
+  // Prepare and patch read the same release: the second read (and the next loop's) comes from memory.
+  const cache = new MemoReleaseCache(options.cache);
   const temp = await fs.mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'okd-dev-loop-'));
   let restore: RestoreHint | undefined;
+  let early: EarlyBuild | undefined;
   const fail = (err: unknown): never => {
     const stage: DevLoopStageName = tracker.running ?? 'prepare';
     tracker.fail(err instanceof Error ? err.message : String(err));
@@ -130,7 +140,18 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   try {
     const builder: Builder = settings.builder === undefined ? 'append' : settings.builder === 'auto' ? detectContainerTool('auto') : settings.builder;
     tracker.start('prepare', 'reading the release and the workspace');
-    const prepared = await prepare(options, tracker).catch(fail);
+    // The binary's name in the image comes from the component's entrypoint; on disk any name does.
+    const output = path.join(temp, 'build', 'operator');
+    if (builder === 'append') {
+      await fs.mkdir(path.dirname(output));
+      early = startEarlyBuild(options, output, tracker, line, logger);
+      // go first, then the git calls (once go is running, their spawns no longer delay it).
+      await early?.command;
+    }
+    const prepared = await prepare(options, cache, tracker).catch(async (err: unknown) => {
+      await early?.stop('prepare failed');
+      return fail(err);
+    });
     const { workspace, component, to, tag, labels } = prepared;
     tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}`);
 
@@ -140,8 +161,9 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     let layer: DevLoopResult['layer'];
     let crossRegistry: boolean | undefined;
     if (builder === 'append') {
+      // Keeps the start of a build begun during prepare.
       tracker.start('build', 'go build');
-      const built = await buildAppendLayer(options, prepared, temp, line, logger).catch(fail);
+      const built = await buildAppendLayer(options, prepared, output, early, tracker, line, logger).catch(fail);
       tracker.done(`${built.binaryPath}: layer ${(built.layer.size / 1e6).toFixed(2)} MB`);
       tracker.start('push', `to ${tagPullSpec}`);
       const pushed = await appendImage({
@@ -171,7 +193,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       tracker.start('build', `${tool} build -f ${dockerfile ?? '?'}`);
       const built = await (async () => {
         if (!dockerfile) throw new OkdError('not-found', `${workspace.git.root} has no Dockerfile`, 'use the append builder, or name one with --dockerfile');
-        if (settings.prebuild) await goBuild(options, prepared, path.join(workspace.git.root, binaryName(prepared, settings)), line, logger);
+        if (settings.prebuild) await runCommand(await goBuildCommand(options, prepared, path.join(workspace.git.root, binaryName(prepared, settings))), goBuildRun(options, line, logger));
         return buildContainerImage({
           tool,
           settings: settings.tool ?? {},
@@ -241,7 +263,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       operator: workspace.match.component,
       image,
       registry: options.client,
-      cache: options.cache,
+      cache,
       platform: options.platform,
       token: options.token,
       onStep: (m) => tracker.detail(m),
@@ -263,28 +285,34 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     tracker.done(result.rollout.progress.message);
     return result;
   } finally {
+    // Never leave a build running (cancelled loops, failures after prepare).
+    await early?.stop();
     await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-async function prepare(options: DevLoopOptions, tracker: StageTracker): Promise<Prepared> {
+async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: StageTracker): Promise<Prepared> {
   const to = parseDevRepository(options.to);
-  let release: Release;
-  let releaseImage: string;
-  if (options.release) {
-    tracker.detail(`reading ${options.release}`);
-    release = await readRelease(options.release, { registry: options.client, cache: options.cache, platform: options.platform, token: options.token, logger: options.logger });
-    releaseImage = options.release;
-  } else if (options.cluster) {
-    tracker.detail(`reading the release of context ${options.cluster.context}`);
-    const current = await readClusterRelease(options.cluster, { registry: options.client, cache: options.cache, platform: options.platform, token: options.token });
-    release = current.release;
-    releaseImage = current.image;
-  } else {
+  const readingRelease = (async (): Promise<{ release: Release; releaseImage: string }> => {
+    if (options.release) {
+      const release = await readRelease(options.release, { registry: options.client, cache, platform: options.platform, token: options.token, logger: options.logger });
+      return { release, releaseImage: options.release };
+    }
+    if (options.cluster) {
+      const current = await readClusterRelease(options.cluster, { registry: options.client, cache, platform: options.platform, token: options.token });
+      return { release: current.release, releaseImage: current.image };
+    }
     throw new OkdError('invalid-input', 'no release to build against', 'pass --release PULLSPEC, or a cluster (--kubeconfig/--context) whose release is used');
-  }
+  })();
+  // The checkout is read while the release is: neither needs the other.
+  const readingFiles = readWorkspaceFiles(options.dir, { token: options.token, logger: options.logger });
+  tracker.detail(`reading ${options.release ?? `the release of context ${options.cluster?.context ?? '?'}`} and the checkout at ${options.dir}`);
+  const [releaseRead, filesRead] = await Promise.allSettled([readingRelease, readingFiles]);
+  if (releaseRead.status === 'rejected') throw releaseRead.reason;
+  if (filesRead.status === 'rejected') throw filesRead.reason;
+  const { release, releaseImage } = releaseRead.value;
   tracker.detail(`matching ${options.dir} to a component of ${release.version}`);
-  const workspace = await describeWorkspace(options.dir, release, { component: options.component, token: options.token, logger: options.logger });
+  const workspace = matchWorkspaceFiles(filesRead.value, release, { component: options.component });
   const pullSpec = workspace.match.pullSpec;
   const ref = parsePullspec(pullSpec);
   tracker.detail(`reading ${workspace.match.component} image ${pullSpec}`);
@@ -318,27 +346,179 @@ function binaryName(prepared: Prepared, settings: BuildSettings): string {
   return path.posix.basename(binaryPathOf(prepared, settings));
 }
 
-async function goBuild(options: DevLoopOptions, prepared: Prepared, output: string, line: (l: string) => void, logger: Logger): Promise<void> {
+/** What decides the build command besides the settings: the folder, the main package and GOARCH. */
+interface BuildTarget {
+  root: string;
+  package: string;
+  architecture?: string;
+}
+
+function goBuildFor(options: DevLoopOptions, target: BuildTarget, output: string): ExternalCommand {
+  const settings = options.settings ?? {};
+  const custom = settings.buildCommand?.length ? settings.buildCommand : undefined;
+  return buildCommand({ root: target.root, output, package: target.package, argv: custom, architecture: target.architecture, env: settings.buildEnv });
+}
+
+async function buildTargetOf(options: DevLoopOptions, prepared: Prepared): Promise<BuildTarget> {
   const settings = options.settings ?? {};
   const root = prepared.workspace.git.root;
   const custom = settings.buildCommand?.length ? settings.buildCommand : undefined;
   const needsPackage = !custom || custom.some((a) => a.includes('{package}'));
   const pkg = needsPackage ? await findMainPackage(root, [binaryName(prepared, settings), prepared.workspace.match.component]) : '';
-  const cmd = buildCommand({ root, output, package: pkg, argv: custom, architecture: prepared.component.config.architecture, env: settings.buildEnv });
-  await runCommand(cmd, { token: options.token, logger, onLine: line, what: 'the build command', captureStdout: false });
+  return { root, package: pkg, ...(prepared.component.config.architecture ? { architecture: prepared.component.config.architecture } : {}) };
 }
 
-async function buildAppendLayer(options: DevLoopOptions, prepared: Prepared, temp: string, line: (l: string) => void, logger: Logger) {
+async function goBuildCommand(options: DevLoopOptions, prepared: Prepared, output: string): Promise<ExternalCommand> {
+  return goBuildFor(options, await buildTargetOf(options, prepared), output);
+}
+
+function goBuildRun(options: DevLoopOptions, line: (l: string) => void, logger: Logger, token = options.token) {
+  return { token, logger, onLine: line, what: 'the build command', captureStdout: false };
+}
+
+/** What the last loop over a checkout built (by the folder it was given): the next loop's early build. */
+const lastTargets = new Map<string, BuildTarget>();
+const TARGETS_KEPT = 16;
+
+function sameCommand(a: ExternalCommand, b: ExternalCommand): boolean {
+  return JSON.stringify([a.command, a.args, a.cwd, a.env]) === JSON.stringify([b.command, b.args, b.cwd, b.env]);
+}
+
+/** The top of the work tree holding `dir` (where `.git` is), without running git; undefined when there is none. */
+async function workTreeOf(dir: string): Promise<string | undefined> {
+  let at = await fs.realpath(dir).catch(() => path.resolve(dir));
+  for (;;) {
+    if (await fs.stat(path.join(at, '.git')).then(() => true, () => false)) return at;
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/** The build most likely wanted when no loop built this checkout yet: its work tree's only main package (for GOARCH, this machine's). */
+async function guessBuildTarget(options: DevLoopOptions): Promise<BuildTarget | undefined> {
+  const root = await workTreeOf(options.dir);
+  if (!root) return undefined;
+  const pkg = await findMainPackage(root, [path.basename(root)]).catch(() => undefined);
+  if (pkg === undefined) return undefined;
+  const architecture = options.platform?.architecture ?? goArchitecture(process.arch);
+  return { root, package: pkg, ...(architecture ? { architecture } : {}) };
+}
+
+/** A cancellation token of our own that also follows the caller's. */
+function childToken(parent: CancellationTokenLike | undefined): { token: CancellationTokenLike; cancel(): void; dispose(): void } {
+  let cancelled = false;
+  const listeners = new Set<() => void>();
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    for (const l of [...listeners]) l();
+  };
+  const sub = parent?.onCancellationRequested(cancel);
+  if (parent?.isCancellationRequested) cancel();
+  return {
+    token: {
+      get isCancellationRequested() {
+        return cancelled;
+      },
+      onCancellationRequested(listener) {
+        listeners.add(listener);
+        return { dispose: () => listeners.delete(listener) };
+      },
+    },
+    cancel,
+    dispose: () => sub?.dispose(),
+  };
+}
+
+/** The default build started before prepare ends. Neither promise rejects. */
+interface EarlyBuild {
+  /** The command it runs, once chosen (undefined: no guess, nothing runs). */
+  command: Promise<ExternalCommand | undefined>;
+  /** How the command ended (undefined: it never ran). */
+  outcome: Promise<{ error?: unknown } | undefined>;
+  /** Stops it (when still running) and waits until it has; with a reason, the build stage says it was stopped. */
+  stop(reason?: string): Promise<void>;
+}
+
+/**
+ * Starts the default build (`go build`) of the guessed target while prepare runs; a custom build command waits for
+ * prepare (it may do more than compile). The build stage begins now and says it started during prepare.
+ */
+function startEarlyBuild(options: DevLoopOptions, output: string, tracker: StageTracker, line: (l: string) => void, logger: Logger): EarlyBuild | undefined {
+  if (options.settings?.buildCommand?.length) return undefined;
+  const own = childToken(options.token);
+  let chosen: (command: ExternalCommand | undefined) => void = () => undefined;
+  const command = new Promise<ExternalCommand | undefined>((resolve) => (chosen = resolve));
+  const outcome = (async () => {
+    // The last loop's target is known at once: go is spawned before anything else (a spawn from a big process is
+    // slow, and prepare spawns git three times).
+    const target = lastTargets.get(path.resolve(options.dir)) ?? (await guessBuildTarget(options).catch(() => undefined));
+    if (!target || own.token.isCancellationRequested) return undefined;
+    const cmd = goBuildFor(options, target, output);
+    tracker.startEarly('build', `go build ${target.package} (started while preparing)`);
+    const running = runCommand(cmd, goBuildRun(options, line, logger, own.token));
+    chosen(cmd);
+    try {
+      await running;
+      return {};
+    } catch (error) {
+      return { error };
+    }
+  })()
+    .catch(() => undefined)
+    .finally(() => chosen(undefined));
+  let stopped = false;
+  return {
+    command,
+    outcome,
+    async stop(reason) {
+      if (stopped) return;
+      stopped = true;
+      own.cancel();
+      const ran = await outcome;
+      own.dispose();
+      if (reason && ran) tracker.skip('build', `stopped: ${reason}`);
+    },
+  };
+}
+
+async function buildAppendLayer(
+  options: DevLoopOptions,
+  prepared: Prepared,
+  output: string,
+  early: EarlyBuild | undefined,
+  tracker: StageTracker,
+  line: (l: string) => void,
+  logger: Logger,
+) {
   const settings = options.settings ?? {};
   const binaryPath = binaryPathOf(prepared, settings);
-  const output = path.join(temp, path.posix.basename(binaryPath));
-  await goBuild(options, prepared, output, line, logger);
+  const target = await buildTargetOf(options, prepared);
+  const command = goBuildFor(options, target, output);
+  const guessed = early ? await early.command : undefined;
+  if (early && guessed && sameCommand(guessed, command)) {
+    // The early build is this build: its time counts from its start, during prepare.
+    tracker.detail(`go build ${target.package} (started while preparing)`);
+    const outcome = await early.outcome;
+    if (outcome?.error) throw outcome.error;
+  } else {
+    // No early build, or one of another target (package, architecture, folder): stopped, and the stage starts now.
+    await early?.stop();
+    tracker.start('build', `${guessed ? 'the early build guessed wrong; ' : ''}${command.command} ${command.args.join(' ')}`, { restart: true });
+    await runCommand(command, goBuildRun(options, line, logger));
+  }
+  const key = path.resolve(options.dir);
+  lastTargets.delete(key);
+  lastTargets.set(key, target);
+  while (lastTargets.size > TARGETS_KEPT) lastTargets.delete(lastTargets.keys().next().value as string);
   let content: Buffer;
   try {
     content = await fs.readFile(output);
   } catch {
     throw new OkdError('not-found', `the build command did not write ${output}`, 'make the build command write the binary to {output}');
   }
-  const layer = await packLayer([{ path: binaryPath.replace(/^\/+/, ''), content, mode: 0o755 }], imageFormat(prepared.component));
+  tracker.detail(`packing ${binaryPath} (${(content.length / 1e6).toFixed(1)} MB)`);
+  const layer = await packLayer([{ path: binaryPath.replace(/^\/+/, ''), content, mode: 0o755 }], imageFormat(prepared.component), settings.layerGzipLevel);
   return { binaryPath, layer };
 }

@@ -10,6 +10,10 @@ export interface DevLoopStage {
   ms?: number;
   /** The latest thing it is doing, or its result. */
   detail?: string;
+  /** When it started, in ms after the loop started. Stages may overlap (the build starts while preparing). */
+  startMs?: number;
+  /** The stage that was still running when this one started early, if any. */
+  overlaps?: DevLoopStageName;
 }
 
 /** What a user needs to undo a loop that got as far as the cluster. */
@@ -38,10 +42,15 @@ export class DevLoopError extends OkdError {
   }
 }
 
-/** Keeps the stage list, times each stage and tells the listener about every change. */
+/**
+ * Keeps the stage list, times each stage and tells the listener about every change. One stage is the current one
+ * (the loop waits on it; details and failures go to it); another may be begun early and run alongside it: its time
+ * then runs from its own start, and it says which stage it overlapped.
+ */
 export class StageTracker {
   readonly stages: DevLoopStage[];
-  private started = 0;
+  private readonly origin = performance.now();
+  private readonly starts = new Map<DevLoopStageName, number>();
   private current: DevLoopStage | undefined;
 
   constructor(
@@ -57,24 +66,47 @@ export class StageTracker {
     return stage;
   }
 
-  start(name: DevLoopStageName, detail?: string): void {
-    this.current = this.get(name);
-    this.current.state = 'running';
-    this.current.detail = detail;
-    this.started = performance.now();
-    this.listener(this.current, this.stages);
+  private begin(stage: DevLoopStage, overlaps?: DevLoopStageName): void {
+    const now = performance.now();
+    this.starts.set(stage.name, now);
+    stage.state = 'running';
+    stage.startMs = now - this.origin;
+    if (overlaps) stage.overlaps = overlaps;
+    else delete stage.overlaps;
   }
 
-  detail(detail: string): void {
-    if (!this.current) return;
-    this.current.detail = detail;
-    this.listener(this.current, this.stages);
+  /**
+   * Makes `name` the current stage. A stage begun early (startEarly) keeps its start time unless `restart` is set
+   * (its early work was thrown away).
+   */
+  start(name: DevLoopStageName, detail?: string, options: { restart?: boolean } = {}): void {
+    const stage = this.get(name);
+    if (stage.state !== 'running' || !this.starts.has(name) || options.restart) this.begin(stage);
+    this.current = stage;
+    stage.detail = detail;
+    this.listener(stage, this.stages);
+  }
+
+  /** Begins `name` alongside the current stage; it becomes current later with start(). Running already: a detail. */
+  startEarly(name: DevLoopStageName, detail?: string): void {
+    const stage = this.get(name);
+    if (stage.state !== 'running') this.begin(stage, this.current && this.current !== stage ? this.current.name : undefined);
+    stage.detail = detail;
+    this.listener(stage, this.stages);
+  }
+
+  /** A new detail for the current stage, or for the named one (a stage begun early). */
+  detail(detail: string, name?: DevLoopStageName): void {
+    const stage = name ? this.get(name) : this.current;
+    if (!stage) return;
+    stage.detail = detail;
+    this.listener(stage, this.stages);
   }
 
   done(detail?: string): void {
     if (!this.current) return;
     this.current.state = 'done';
-    this.current.ms = performance.now() - this.started;
+    this.current.ms = performance.now() - (this.starts.get(this.current.name) ?? this.origin);
     if (detail !== undefined) this.current.detail = detail;
     this.listener(this.current, this.stages);
     this.current = undefined;
@@ -83,7 +115,7 @@ export class StageTracker {
   fail(detail: string): DevLoopStageName {
     const stage = this.current ?? this.stages[0] as DevLoopStage;
     stage.state = 'failed';
-    stage.ms = performance.now() - this.started;
+    stage.ms = performance.now() - (this.starts.get(stage.name) ?? this.origin);
     stage.detail = detail;
     this.listener(stage, this.stages);
     this.current = undefined;
@@ -92,6 +124,8 @@ export class StageTracker {
 
   skip(name: DevLoopStageName, detail: string): void {
     const stage = this.get(name);
+    const started = this.starts.get(name);
+    if (stage.state === 'running' && started !== undefined) stage.ms = performance.now() - started;
     stage.state = 'skipped';
     stage.detail = detail;
     this.listener(stage, this.stages);
@@ -102,10 +136,16 @@ export class StageTracker {
   }
 }
 
-/** `prepare 0.2 s, build 0.9 s, push 0.1 s, patch 0.1 s, rollout 1.3 s` */
-export function formatStageTimes(stages: DevLoopStage[]): string {
+/**
+ * `prepare 0.2 s, build 0.9 s, push 0.1 s, patch 0.1 s, rollout 1.3 s`; a stage begun early says so
+ * (`build 0.9 s (started during prepare)`): overlapping times add up to more than the wall time.
+ */
+export function formatStageTimes(stages: DevLoopStage[], digits = 1): string {
   return stages
     .filter((s) => s.ms !== undefined)
-    .map((s) => `${s.name} ${((s.ms as number) / 1000).toFixed(1)} s${s.state === 'failed' ? ' (failed)' : ''}`)
+    .map((s) => {
+      const notes = [s.overlaps ? `started during ${s.overlaps}` : '', s.state === 'failed' ? 'failed' : s.state === 'skipped' ? 'stopped' : ''].filter(Boolean);
+      return `${s.name} ${((s.ms as number) / 1000).toFixed(digits)} s${notes.length ? ` (${notes.join(', ')})` : ''}`;
+    })
     .join(', ');
 }

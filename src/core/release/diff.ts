@@ -12,6 +12,8 @@ export interface ChangedImage {
   compareUrl?: string;
   sourceFrom: string;
   sourceTo: string;
+  /** The TO release's component carries `io.openshift.release.override: "true"` (replaced by `release new`); present only then. */
+  override?: boolean;
 }
 
 export interface RebuiltImage {
@@ -19,6 +21,8 @@ export interface RebuiltImage {
   from: string;
   to: string;
   commit: string;
+  /** The TO release's component carries `io.openshift.release.override: "true"` (replaced by `release new`); present only then. */
+  override?: boolean;
 }
 
 export interface AddedOrRemovedImage {
@@ -26,6 +30,8 @@ export interface AddedOrRemovedImage {
   pullSpec: string;
   commit: string;
   source: string;
+  /** Added: the TO release's component carries `io.openshift.release.override: "true"` (replaced by `release new`); present only then. */
+  override?: boolean;
 }
 
 export interface ReleaseDiff {
@@ -74,7 +80,7 @@ export function diffReleases(from: Release, to: Release): ReleaseDiff {
     const newer = toByName.get(name) as Component;
     const older = fromByName.get(name);
     if (!older) {
-      diff.added.push({ name, pullSpec: newer.pullSpec, commit: newer.commit, source: newer.source });
+      diff.added.push({ name, pullSpec: newer.pullSpec, commit: newer.commit, source: newer.source, ...overrideMark(newer) });
       continue;
     }
     if (sameImage(older, newer)) continue;
@@ -87,12 +93,13 @@ export function diffReleases(from: Release, to: Release): ReleaseDiff {
         commitTo: newer.commit,
         sourceFrom: older.source,
         sourceTo: newer.source,
+        ...overrideMark(newer),
       };
       const url = sameSource(older.source, newer.source) ? compareUrl(newer.source, older.commit, newer.commit) : undefined;
       if (url) change.compareUrl = url;
       diff.changed.push(change);
     } else {
-      diff.rebuilt.push({ name, from: older.pullSpec, to: newer.pullSpec, commit: newer.commit });
+      diff.rebuilt.push({ name, from: older.pullSpec, to: newer.pullSpec, commit: newer.commit, ...overrideMark(newer) });
     }
   }
   for (const name of [...fromByName.keys()].sort()) {
@@ -119,6 +126,11 @@ export function diffReleases(from: Release, to: Release): ReleaseDiff {
 /** The digest users pull: the manifest list digest for multi-arch payloads. */
 export function releaseDigest(release: Release): string {
   return release.listDigest || release.digest;
+}
+
+/** Only marked entries carry the field, so the JSON of an ordinary diff keeps oc's shape. */
+function overrideMark(component: Component): { override?: true } {
+  return component.override ? { override: true } : {};
 }
 
 function sameImage(a: Component, b: Component): boolean {

@@ -33,16 +33,16 @@ export async function findDockerfiles(root: string): Promise<string[]> {
     }
     for (const entry of entries) if (entry.isFile() && dockerfileRank(entry.name) >= 0) found.push(rel ? `${rel}/${entry.name}` : entry.name);
   };
-  await scan('');
-  for (const dir of ['images', 'build']) {
-    let subs: import('node:fs').Dirent[] = [];
+  const nested = async (dir: string) => {
+    let subs: import('node:fs').Dirent[];
     try {
       subs = await fs.readdir(path.join(root, dir), { withFileTypes: true });
     } catch {
-      continue;
+      return;
     }
-    await scan(dir);
-    for (const sub of subs) if (sub.isDirectory()) await scan(`${dir}/${sub.name}`);
-  }
+    await Promise.all([scan(dir), ...subs.filter((sub) => sub.isDirectory()).map((sub) => scan(`${dir}/${sub.name}`))]);
+  };
+  // Every folder at once; the order found is irrelevant, rankDockerfiles sorts.
+  await Promise.all([scan(''), nested('images'), nested('build')]);
   return rankDockerfiles(found);
 }

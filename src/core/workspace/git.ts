@@ -21,20 +21,40 @@ export function gitCommand(dir: string, args: string[]): ExternalCommand {
   return { command: 'git', args: ['-C', dir, ...args], env: { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' } };
 }
 
-/** Reads what the dev loop needs from a checkout: its root, remotes, HEAD and whether it has local changes. */
+/** HEAD's commit ('' before the first commit) and whether tracked files changed, from `git status --porcelain=v2 --branch`. */
+export function parseStatusV2(output: string): { commit: string; dirty: boolean } {
+  let commit = '';
+  let dirty = false;
+  for (const line of output.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('# ')) {
+      const oid = /^# branch\.oid (\S+)/.exec(line);
+      if (oid && /^[0-9a-f]{7,}$/.test(oid[1] as string)) commit = oid[1] as string;
+    } else {
+      dirty = true;
+    }
+  }
+  return { commit, dirty };
+}
+
+/**
+ * Reads what the dev loop needs from a checkout: its root, remotes, HEAD and whether it has local changes. Three git
+ * calls at once (`status --porcelain=v2 --branch` answers both HEAD and local changes).
+ */
 export async function readGitInfo(dir: string, options: { token?: CancellationTokenLike; logger?: Logger } = {}): Promise<GitInfo> {
   const run = (args: string[]) => runCommand(gitCommand(dir, args), { ...options, what: `git ${args[0]}` });
-  let root: string;
-  try {
-    root = (await run(['rev-parse', '--show-toplevel'])).stdout.trim();
-  } catch (err) {
+  const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+  const [top, remotes, status] = await Promise.all([
+    settle(run(['rev-parse', '--show-toplevel'])),
+    settle(run(['remote', '-v'])),
+    settle(run(['status', '--porcelain=v2', '--branch', '--untracked-files=no'])),
+  ]);
+  if ('error' in top) {
+    const err = top.error;
     if (err instanceof OkdError && err.kind === 'not-found') throw err;
     throw new OkdError('not-found', `${dir} is not in a git repository`, 'open the operator repository (a git checkout with a remote on github.com/openshift/...)', { cause: err });
   }
-  const [remotes, head, status] = await Promise.all([
-    run(['remote', '-v']),
-    run(['rev-parse', '--verify', '-q', 'HEAD']).catch(() => ({ stdout: '' })),
-    run(['status', '--porcelain', '--untracked-files=no']),
-  ]);
-  return { root, remotes: parseGitRemotes(remotes.stdout), commit: head.stdout.trim(), dirty: status.stdout.trim().length > 0 };
+  if ('error' in remotes) throw remotes.error;
+  if ('error' in status) throw status.error;
+  return { root: top.value.stdout.trim(), remotes: parseGitRemotes(remotes.value.stdout), ...parseStatusV2(status.value.stdout) };
 }

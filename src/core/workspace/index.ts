@@ -8,7 +8,7 @@ import { type GitInfo, readGitInfo } from './git';
 import { matchWorkspace, nearMisses, type WorkspaceComponent } from './match';
 
 export { dockerfileRank, findDockerfiles, rankDockerfiles } from './dockerfiles';
-export { gitCommand, type GitInfo, readGitInfo } from './git';
+export { gitCommand, type GitInfo, parseStatusV2, readGitInfo } from './git';
 export { type ComponentPlacement, describeWorkspaceComponent, matchWorkspace, nearMisses, type WorkspaceComponent } from './match';
 export { type GitRemote, normalizeRemoteUrl, parseGitRemotes, sourceLocationOf } from './remotes';
 
@@ -22,15 +22,31 @@ export interface Workspace {
   dockerfiles: string[];
 }
 
+/** What the checkout says about itself, before any release is known: git and Dockerfiles. */
+export interface WorkspaceFiles {
+  git: GitInfo;
+  dockerfiles: string[];
+}
+
+/** Reads the checkout at `dir` (git and Dockerfiles); needs no release, so it can run while the release is read. */
+export async function readWorkspaceFiles(dir: string, options: { token?: CancellationTokenLike; logger?: Logger } = {}): Promise<WorkspaceFiles> {
+  const git = await readGitInfo(dir, options);
+  return { git, dockerfiles: await findDockerfiles(git.root) };
+}
+
 /** Reads the checkout at `dir` and finds the component of `release` it builds (or `component`, when named). */
 export async function describeWorkspace(
   dir: string,
   release: Release,
   options: { component?: string; token?: CancellationTokenLike; logger?: Logger } = {},
 ): Promise<Workspace> {
-  const git = await readGitInfo(dir, options);
+  return matchWorkspaceFiles(await readWorkspaceFiles(dir, options), release, options);
+}
+
+/** The component of `release` a checkout read with readWorkspaceFiles builds (or `component`, when named). Pure. */
+export function matchWorkspaceFiles(files: WorkspaceFiles, release: Release, options: { component?: string } = {}): Workspace {
+  const { git, dockerfiles } = files;
   const components = matchWorkspace(git.remotes, release);
-  const dockerfiles = await findDockerfiles(git.root);
   let match: WorkspaceComponent | undefined;
   if (options.component) {
     match = components.find((c) => c.component === options.component);

@@ -18,6 +18,8 @@ export interface FollowResult {
   container: string;
   channel: string;
   lines: number;
+  /** The last line read, for a caller that wants to check it. */
+  last?: string;
 }
 
 /** The pod to read: a Ready one of the current template first, then any running one, then the newest. */
@@ -73,6 +75,7 @@ export class PodLogFollowers implements vscode.Disposable {
 
     let lines = 0;
     let partial = '';
+    let last: string | undefined;
     const { Log } = (await import('./kubeLog.mjs')) as typeof KubeLog;
     return new Promise<FollowResult>((resolve, reject) => {
       let controller: AbortController | undefined;
@@ -86,11 +89,12 @@ export class PodLogFollowers implements vscode.Disposable {
         for (const s of subscriptions) s.dispose();
         if (partial) {
           channel.appendLine(partial);
+          last = partial;
           lines++;
           partial = '';
         }
         if (err) reject(err);
-        else resolve({ pod: pod.metadata.name, container, channel: `OKD: ${target.operator} logs`, lines });
+        else resolve({ pod: pod.metadata.name, container, channel: `OKD: ${target.operator} logs`, lines, ...(last !== undefined ? { last } : {}) });
       };
       const stop = () => finish();
       this.active.add(stop);
@@ -100,6 +104,7 @@ export class PodLogFollowers implements vscode.Disposable {
           const parts = text.split('\n');
           partial = parts.pop() ?? '';
           for (const line of parts) channel.appendLine(line);
+          if (parts.length) last = parts[parts.length - 1];
           lines += parts.length;
           done();
         },

@@ -47,6 +47,8 @@ export interface CodeServer {
   readonly url: string;
   readonly port: number;
   readonly workspace: string;
+  /** The server's user data folder (settings, logs of the extension host and output channels). */
+  readonly userDataDir: string;
   /** Milliseconds from spawn to the first successful HTTP answer. */
   readonly startupMs: number;
   /** Everything the server printed, for failure messages. */
@@ -247,6 +249,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     url,
     port,
     workspace,
+    userDataDir,
     startupMs,
     output: () => output,
     folderUrl,

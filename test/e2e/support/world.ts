@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Sandbox, startSandbox } from '../../support/sandbox';
-import { writeDemoWorkspace } from '../../support/sandbox/workspace';
+import { sandboxComponent, writeDemoWorkspace } from '../../support/sandbox/workspace';
 
 /** What the extension-host suites read from OKD_E2E_SANDBOX. */
 export interface SandboxInfo {
@@ -12,6 +12,10 @@ export interface SandboxInfo {
   streams: { name: string; tags: { name: string; phase: string; pullSpec: string }[] }[];
   workspace: string;
   cacheDir: string;
+  /** The test cluster's kubeconfig (also in the okd.kubeconfig setting). */
+  kubeconfig: string;
+  /** What the cluster runs (status.desired), and an image of the next demo release to patch in. */
+  cluster: { version: string; image: string; patchOperator: string; patchImage: string; payloadImage: string };
 }
 
 export interface World {
@@ -31,6 +35,8 @@ export async function startWorld(): Promise<World> {
   const workspace = path.join(root, 'workspace');
   writeDemoWorkspace(workspace, sandbox);
   const cacheDir = path.join(root, 'cache');
+  if (!sandbox.cluster) throw new Error('the sandbox started without its test cluster');
+  const operator = 'cluster-image-registry-operator';
   const info: SandboxInfo = {
     registry: sandbox.registry,
     releaseController: sandbox.releaseController,
@@ -38,6 +44,13 @@ export async function startWorld(): Promise<World> {
     streams: sandbox.streams,
     workspace,
     cacheDir,
+    kubeconfig: sandbox.cluster.kubeconfig,
+    cluster: {
+      ...sandbox.cluster.release,
+      patchOperator: operator,
+      patchImage: sandboxComponent(sandbox, 1, operator),
+      payloadImage: sandboxComponent(sandbox, 0, operator),
+    },
   };
   return {
     sandbox,

@@ -2,6 +2,7 @@ import { buildLayer, type LayerBlob } from '../../../src/core/image/layer';
 import { pushImage } from '../../../src/core/image/push';
 import type { RegistryClient } from '../../../src/core/registry/client';
 import { type ImageConfig, MediaTypes } from '../../../src/core/registry/types';
+import { installerSlotBytes, RELEASE_ARCHITECTURE_SLOT, RELEASE_IMAGE_SLOT, RELEASE_VERSION_SLOT } from '../../../src/core/release/extractMarkers';
 import type { FixtureTag } from '../payload/manifests';
 
 export interface ComponentImageOptions {
@@ -11,6 +12,19 @@ export interface ComponentImageOptions {
   repository: string;
   /** Extra files for one component's image (the installer's openshift-install binary, say). */
   extraFiles?: Record<string, { path: string; content: Buffer; mode?: number }[]>;
+}
+
+/** Where the sandbox's stand-in openshift-install carries its three slots. */
+export const STAND_IN_INSTALLER_SLOTS = { image: 1024, version: 2048, architecture: 3072 };
+
+/** A small "openshift-install" (a shell script, then NUL padding) with the installer's NUL-padded slots. */
+export function standInInstallerBinary(): Buffer {
+  const data = Buffer.alloc(4096);
+  data.write('#!/bin/sh\necho "openshift-install (okd-dev sandbox stand-in)"\nexit 0\n', 0, 'latin1');
+  installerSlotBytes(RELEASE_IMAGE_SLOT).copy(data, STAND_IN_INSTALLER_SLOTS.image);
+  installerSlotBytes(RELEASE_VERSION_SLOT).copy(data, STAND_IN_INSTALLER_SLOTS.version);
+  installerSlotBytes(RELEASE_ARCHITECTURE_SLOT).copy(data, STAND_IN_INSTALLER_SLOTS.architecture);
+  return data;
 }
 
 let sharedBase: Promise<LayerBlob> | undefined;

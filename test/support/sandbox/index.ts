@@ -1,14 +1,30 @@
+import { parsePullspec } from '../../../src/core/pullspec';
 import { RegistryClient } from '../../../src/core/registry/client';
+import { readRelease } from '../../../src/core/release/reader';
+import { startTestCluster, type TestCluster } from '../apiserver/cluster';
+import { FIXTURE_OPERATORS, registryImageExists, registryPayloadSource } from '../apiserver/payload-from-registry';
 import { fixtureTags, type FixtureTag } from '../payload/manifests';
 import { pushTestPayload, type TestPayload } from '../payload/build';
 import { startRegistry, type TestRegistry } from '../registry';
-import { pushComponentImages } from './componentImages';
+import { pushComponentImages, standInInstallerBinary } from './componentImages';
 import { type ControllerTag, type FakeReleaseController, startReleaseController } from './releaseController';
 
 export interface SandboxOptions {
   /** Ports to listen on (0 or absent: any free port). */
   registryPort?: number;
   controllerPort?: number;
+  /** The payload the test cluster runs (default: the first demo payload, by digest). */
+  clusterRelease?: string;
+  /** Leave out the test cluster. */
+  noCluster?: boolean;
+}
+
+export interface SandboxCluster {
+  cluster: TestCluster;
+  /** The kubeconfig for it: contexts `admin` (current) and `viewer` (read-only). */
+  kubeconfig: string;
+  /** What the cluster runs: ClusterVersion status.desired. */
+  release: { version: string; image: string };
 }
 
 export interface Sandbox {
@@ -21,6 +37,8 @@ export interface Sandbox {
   releases: string[];
   payloads: TestPayload[];
   streams: { name: string; tags: ControllerTag[] }[];
+  /** The test cluster (an OKD-like API server whose CVO runs a payload from this registry), unless noCluster. */
+  cluster?: SandboxCluster;
   /** okd.* user settings that point the extension at this sandbox. */
   settings: Record<string, unknown>;
   stop(): Promise<void>;
@@ -35,6 +53,40 @@ const demo = [
   { version: '4.19.0-okd-scos.1', stream: '4-scos-stable', phase: 'Accepted' as const, changed: ['cluster-image-registry-operator', 'cluster-monitoring-operator'], previous: ['4.19.0-okd-scos.0'] },
   { version: '4.20.0-okd-scos.ec.1', stream: '4-scos-next', phase: 'Ready' as const, changed: ['cluster-samples-operator'], previous: ['4.19.0-okd-scos.1'] },
 ];
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
+/** The fixture operators' Namespaces, so the test cluster's CVO can create their Deployments. */
+function namespaceManifests(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const o of FIXTURE_OPERATORS) {
+    files[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
+  }
+  return files;
+}
+
+/**
+ * The test cluster running `image` (read through the registry as a real CVO would), with a kubeconfig. Resolves
+ * when the CVO has applied the payload and its Deployments have rolled out.
+ */
+export async function startSandboxCluster(image: string, insecure: string[]): Promise<SandboxCluster> {
+  const client = new RegistryClient({ insecure });
+  const release = await readRelease(image, { registry: client });
+  const cluster = await startTestCluster({
+    release: { version: release.version, image },
+    payloadSource: registryPayloadSource(client),
+    imageExists: registryImageExists(client),
+    // A rollout whose image is missing fails after 30 s instead of 10 minutes.
+    progressDeadlineScale: 0.05,
+  });
+  try {
+    await cluster.cvo?.payloadAppliedFor(image, 120_000);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return { cluster, kubeconfig: cluster.kubeconfigPath, release: { version: release.version, image } };
+}
 
 function commitFor(version: string, tag: FixtureTag): string {
   const base = tag.annotations['io.openshift.build.commit.id'] ?? '';
@@ -58,7 +110,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tags = tags.map((tag) =>
       release.changed.includes(tag.name) ? { ...tag, annotations: { ...tag.annotations, 'io.openshift.build.commit.id': commitFor(release.version, tag) } } : tag,
     );
-    const images = await pushComponentImages(tags, { client, registry, repository: SANDBOX_CONTENT_REPOSITORY });
+    const images = await pushComponentImages(tags, {
+      client,
+      registry,
+      repository: SANDBOX_CONTENT_REPOSITORY,
+      extraFiles: { installer: [{ path: 'usr/bin/openshift-install', content: standInInstallerBinary(), mode: 0o755 }] },
+    });
     const payload = await pushTestPayload({
       client,
       registry,
@@ -67,6 +124,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       version: release.version,
       tags: images,
       previous: release.previous,
+      extraFiles: namespaceManifests(),
       tinyBase: true,
     });
     payloads.push(payload);
@@ -76,6 +134,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const controller = await startReleaseController(streamTags, options.controllerPort ?? 0);
   const releases = payloads.map((p) => p.pullSpec);
+  let cluster: SandboxCluster | undefined;
+  if (!options.noCluster) {
+    const image = options.clusterRelease ?? (payloads[0] as TestPayload).digestPullSpec;
+    const other = parsePullspec(image).registry;
+    try {
+      cluster = await startSandboxCluster(image, [registry, ...(other !== registry && LOOPBACK.test(other) ? [other] : [])]);
+    } catch (err) {
+      await controller.stop();
+      await registryHandle.stop();
+      throw err;
+    }
+  }
   return {
     registry,
     registryHandle,
@@ -84,13 +154,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     releases,
     payloads,
     streams: [...streamTags].map(([name, list]) => ({ name, tags: list })),
+    ...(cluster ? { cluster } : {}),
     settings: {
+      ...(cluster ? { 'okd.kubeconfig': cluster.kubeconfig } : {}),
       'okd.releaseControllers': [{ url: controller.url, streams: [...streamTags.keys()] }],
       'okd.releaseRepositories': [`${registry}/${SANDBOX_RELEASE_REPOSITORY}`],
       'okd.pinnedReleases': [releases[releases.length - 2]],
       'okd.insecureRegistries': [registry],
     },
     stop: async () => {
+      await cluster?.cluster.stop();
       await controller.stop();
       await registryHandle.stop();
     },

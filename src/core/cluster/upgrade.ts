@@ -1,0 +1,245 @@
+import { type CancellationTokenLike, CancelledError, throwIfCancelled } from '../cancel';
+import { OkdError } from '../errors';
+import type { RegistryClient } from '../registry/client';
+import type { Platform } from '../registry/types';
+import type { ReleaseCache } from '../release/cache';
+import { readRelease } from '../release/reader';
+import type { ClusterClient, WatchHandle } from './client';
+import { watchClusterVersion } from './clusterversion';
+import { resolveImageDigest } from './patch';
+import { type ClusterVersion, conditionOf, type HistoryEntry, type JsonPatchOp } from './types';
+
+/** `spec.desiredUpdate` as `oc adm upgrade --to-image IMAGE --allow-explicit-upgrade --force` writes it. */
+export interface DesiredUpdate {
+  version: string;
+  image: string;
+  force: boolean;
+}
+
+export interface ReleaseAt {
+  version: string;
+  image: string;
+}
+
+/** What an upgrade will do, read before anything changes: shown to the user to confirm. */
+export interface UpgradePlan {
+  context: string;
+  server: string;
+  /** What the cluster runs now (status.desired). */
+  current: ReleaseAt;
+  /** The payload to run, by digest, and the version its release-metadata names. */
+  target: ReleaseAt;
+  /** The exact value written to spec.desiredUpdate. */
+  desiredUpdate: DesiredUpdate;
+  /** The cluster already runs the target (history[0] Completed for it): nothing to do. */
+  alreadyThere: boolean;
+  /** ClusterVersion conditions worth knowing before upgrading (Upgradeable=False, Failing=True). */
+  warnings: string[];
+}
+
+export function desiredUpdateFor(image: string, force = true): DesiredUpdate {
+  return { version: '', image, force };
+}
+
+/** The JSON patch setting spec.desiredUpdate (`add` replaces an existing value; spec may be absent). */
+export function desiredUpdatePatch(cv: ClusterVersion, update: DesiredUpdate): JsonPatchOp[] {
+  if (!cv.spec) return [{ op: 'add', path: '/spec', value: { desiredUpdate: update } }];
+  return [{ op: 'add', path: '/spec/desiredUpdate', value: update }];
+}
+
+export type UpgradeState =
+  | { state: 'completed'; message: string; entry: HistoryEntry }
+  | { state: 'progressing'; message: string };
+
+/**
+ * Where an upgrade to `image` stands: complete when the CVO has taken it as desired and the newest history entry
+ * is Completed for it; otherwise the CVO's own words (payload retrieval, Progressing, Failing).
+ */
+export function upgradeState(cv: ClusterVersion, image: string): UpgradeState {
+  const status = cv.status ?? {};
+  const head = status.history?.[0];
+  const conditions = status.conditions;
+  if (status.desired?.image === image && head?.image === image && head.state === 'Completed') {
+    return { state: 'completed', message: `cluster version is ${head.version || status.desired.version || image}`, entry: head };
+  }
+  const accepted = conditionOf(conditions, 'ReleaseAccepted');
+  if (accepted?.status === 'False' && (accepted.message ?? '').includes(image)) {
+    return { state: 'progressing', message: `the cluster-version operator cannot load the payload yet: ${accepted.message}` };
+  }
+  if (status.desired?.image !== image) return { state: 'progressing', message: 'waiting for the cluster-version operator to take the update' };
+  const failing = conditionOf(conditions, 'Failing');
+  const progressing = conditionOf(conditions, 'Progressing');
+  const working = progressing?.status === 'True' && progressing.message ? progressing.message : `applying ${status.desired.version || image}`;
+  if (failing?.status === 'True') return { state: 'progressing', message: `${working} (failing: ${failing.message ?? failing.reason ?? 'unknown'})` };
+  return { state: 'progressing', message: working };
+}
+
+/** Conditions that make an upgrade questionable; --force (as here) goes ahead anyway, as oc does. */
+export function upgradeWarnings(cv: ClusterVersion): string[] {
+  const out: string[] = [];
+  const upgradeable = conditionOf(cv.status?.conditions, 'Upgradeable');
+  if (upgradeable?.status === 'False') out.push(`Upgradeable=False (${upgradeable.reason ?? ''}): ${upgradeable.message ?? ''}`.trim());
+  const failing = conditionOf(cv.status?.conditions, 'Failing');
+  if (failing?.status === 'True') out.push(`Failing=True: ${failing.message ?? failing.reason ?? ''}`);
+  const head = cv.status?.history?.[0];
+  if (head && head.state !== 'Completed') out.push(`an update to ${head.version || head.image} is still in progress; it is superseded`);
+  return out;
+}
+
+export interface UpgradeOptions {
+  client: ClusterClient;
+  /** The payload pullspec: a digest, or a tag resolved to its digest now. */
+  image: string;
+  registry: RegistryClient;
+  cache?: ReleaseCache;
+  platform?: Platform;
+  /** spec.desiredUpdate.force (default true: a custom payload carries no signature). */
+  force?: boolean;
+  token?: CancellationTokenLike;
+}
+
+/** Reads the cluster and the target payload (by digest, with its version from the release reader). Changes nothing. */
+export async function planUpgrade(options: UpgradeOptions): Promise<UpgradePlan> {
+  const { client } = options;
+  const image = await resolveImageDigest(options.image, options.registry, options.token);
+  const [cv, release] = await Promise.all([
+    client.getClusterVersion(),
+    readRelease(image, { registry: options.registry, cache: options.cache, platform: options.platform, token: options.token, logger: client.logger }),
+  ]);
+  const current: ReleaseAt = { version: cv.status?.desired?.version ?? cv.status?.history?.[0]?.version ?? '', image: cv.status?.desired?.image ?? '' };
+  const state = upgradeState(cv, image);
+  return {
+    context: client.context,
+    server: client.server,
+    current,
+    target: { version: release.version, image },
+    desiredUpdate: desiredUpdateFor(image, options.force ?? true),
+    alreadyThere: state.state === 'completed',
+    warnings: upgradeWarnings(cv),
+  };
+}
+
+export interface UpgradeProgress {
+  message: string;
+  elapsedMs: number;
+}
+
+export interface WaitUpgradeOptions {
+  client: ClusterClient;
+  plan: UpgradePlan;
+  timeoutMs?: number;
+  token?: CancellationTokenLike;
+  onProgress?: (progress: UpgradeProgress) => void;
+}
+
+export interface UpgradeResult {
+  plan: UpgradePlan;
+  /** The history entry the CVO completed (absent with wait: false). */
+  completed?: HistoryEntry;
+  /** The version the cluster reports now. */
+  version: string;
+  /** Differences between what the payload says and what the cluster reports. */
+  warnings: string[];
+  ms: number;
+}
+
+/** Writes spec.desiredUpdate of the plan. */
+export async function startUpgrade(client: ClusterClient, plan: UpgradePlan, token?: CancellationTokenLike): Promise<void> {
+  throwIfCancelled(token, 'upgrade');
+  const cv = await client.getClusterVersion();
+  await client.patchClusterVersion(desiredUpdatePatch(cv, plan.desiredUpdate));
+  client.logger.info(`upgrade: spec.desiredUpdate of context ${client.context} set to ${JSON.stringify(plan.desiredUpdate)}`);
+}
+
+/**
+ * Waits, by watching the ClusterVersion (no polling), until the cluster runs the plan's payload: status.desired is
+ * it and history[0] is Completed for it. Throws an OkdError on timeout (the cluster keeps upgrading) and
+ * CancelledError on cancel (likewise: cancelling stops the wait, not the CVO).
+ */
+export async function waitForUpgrade(options: WaitUpgradeOptions): Promise<UpgradeResult> {
+  const { client, plan } = options;
+  const image = plan.target.image;
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 1_800_000;
+  const entry = await new Promise<HistoryEntry>((resolve, reject) => {
+    let settled = false;
+    let handle: WatchHandle | undefined;
+    let lastMessage = '';
+    const finish = (err: Error | undefined, value?: HistoryEntry) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cancelSub?.dispose();
+      handle?.stop();
+      if (err) reject(err);
+      else resolve(value as HistoryEntry);
+    };
+    const timer = setTimeout(() => {
+      finish(
+        new OkdError(
+          'failed',
+          `the cluster did not reach ${plan.target.version} within ${Math.round(timeoutMs / 1000)} s${lastMessage ? `: ${lastMessage}` : ''}`,
+          'the update stays requested and the cluster keeps working on it; follow it with `okd-dev cluster status`',
+        ),
+      );
+    }, timeoutMs);
+    const cancelSub = options.token?.onCancellationRequested(() => finish(new CancelledError(`waiting for the upgrade to ${plan.target.version}`)));
+    if (options.token?.isCancellationRequested) return finish(new CancelledError(`waiting for the upgrade to ${plan.target.version}`));
+    const onChange = (cv: ClusterVersion) => {
+      if (settled) return;
+      const state = upgradeState(cv, image);
+      if (state.message !== lastMessage) {
+        lastMessage = state.message;
+        options.onProgress?.({ message: state.message, elapsedMs: Date.now() - started });
+      }
+      if (state.state === 'completed') finish(undefined, state.entry);
+    };
+    watchClusterVersion(client, onChange, (err) => finish(err)).then(
+      (h) => {
+        handle = h;
+        if (settled) h.stop();
+      },
+      (err: unknown) => finish(err as Error),
+    );
+  });
+  const warnings: string[] = [];
+  if (entry.version && plan.target.version && entry.version !== plan.target.version) {
+    warnings.push(`the cluster reports version ${entry.version}, but the payload's release-metadata names ${plan.target.version}`);
+  }
+  return { plan, completed: entry, version: entry.version || plan.target.version, warnings, ms: Date.now() - started };
+}
+
+export interface UpgradeClusterOptions extends UpgradeOptions {
+  /** Wait until the cluster reports the new version (default true). */
+  wait?: boolean;
+  timeoutMs?: number;
+  /** A plan read (and confirmed) before: skips reading it again. */
+  plan?: UpgradePlan;
+  onProgress?: (progress: UpgradeProgress) => void;
+}
+
+/**
+ * `oc adm upgrade --to-image IMAGE --allow-explicit-upgrade --force`: sets spec.desiredUpdate {image, force,
+ * version: ''} after reading the target payload's version, then follows the ClusterVersion until the cluster
+ * reports the new release (unless wait is false).
+ */
+export async function upgradeCluster(options: UpgradeClusterOptions): Promise<UpgradeResult> {
+  const started = Date.now();
+  const report = (message: string) => options.onProgress?.({ message, elapsedMs: Date.now() - started });
+  report(`reading ${options.image}`);
+  const plan = options.plan ?? (await planUpgrade(options));
+  if (plan.alreadyThere) {
+    return { plan, completed: undefined, version: plan.target.version, warnings: [`the cluster already runs ${plan.target.version} (${plan.target.image})`], ms: Date.now() - started };
+  }
+  report(`setting spec.desiredUpdate to ${plan.target.image}`);
+  await startUpgrade(options.client, plan, options.token);
+  if (options.wait === false) return { plan, version: plan.current.version, warnings: [], ms: Date.now() - started };
+  const result = await waitForUpgrade({
+    client: options.client,
+    plan,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.token ? { token: options.token } : {}),
+    onProgress: (p) => options.onProgress?.({ message: p.message, elapsedMs: Date.now() - started }),
+  });
+  return { ...result, ms: Date.now() - started };
+}

@@ -1,0 +1,95 @@
+// The Cluster view as a person sees it, in code-server against the sandbox's test cluster: the view connects
+// when shown; after `okd-dev cluster patch` (the CLI, from another "terminal") the view's watches list the override
+// and the patched operator, and the status bar warns; clicking the status bar item brings the view back; the
+// override row's inline Restore puts the payload back. Screenshot: test-results/cluster.png.
+import assert from 'node:assert/strict';
+import { after, before, test, type TestContext } from 'node:test';
+import { cliEnv, runCli } from '../support/cli';
+import { launchBrowser, type Browser } from './support/browser';
+import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { buildExtension } from './support/extension';
+import { openViewContainer, openWorkbench, screenshot, treeRow } from './support/ui';
+import { startWorld, type World } from './support/world';
+
+let world: World | undefined;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+
+before(async () => {
+  await buildExtension();
+  world = await startWorld();
+  server = await startCodeServer({ workspace: world.workspace, extensionDevelopmentPath: repoRoot, settings: world.settings, env: world.env });
+  browser = await launchBrowser();
+  await openWorkbench(browser.page, server.workbenchUrl());
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await world?.stop();
+});
+
+async function withScreenshotOnFailure(t: TestContext, name: string, scenario: () => Promise<void>): Promise<void> {
+  try {
+    await scenario();
+  } catch (error) {
+    if (browser) t.diagnostic(`failure screenshot: ${await screenshot(browser.page, `${name}-failure`)}`);
+    throw error;
+  }
+}
+
+const OVERRIDE = 'Deployment.apps/openshift-image-registry/cluster-image-registry-operator';
+
+void test('Cluster view: a patch shows as an override row and a status bar warning; inline Restore removes it', { timeout: 180_000 }, async (t) => {
+  assert.ok(world && browser);
+  const { page } = browser;
+  const { cluster, kubeconfig } = world.info;
+
+  await withScreenshotOnFailure(t, 'cluster', async () => {
+    await openViewContainer(page, 'OKD');
+    // Give the Cluster view the side bar: fold Releases, unfold Cluster.
+    const releases = page.locator('.part.sidebar .pane-header', { hasText: 'Releases' });
+    if ((await releases.getAttribute('aria-expanded')) === 'true') await releases.click();
+    const clusterHeader = page.locator('.part.sidebar .pane-header', { hasText: 'Cluster' });
+    if ((await clusterHeader.getAttribute('aria-expanded')) === 'false') await clusterHeader.click();
+
+    const started = Date.now();
+    await treeRow(page, 'admin').waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 20_000 });
+    t.diagnostic(`Cluster view connected in ${Date.now() - started} ms`);
+    const overrides = treeRow(page, 'Overrides');
+    assert.match(await overrides.innerText(), /none/);
+
+    // Patch from the CLI, as a user would from a terminal: the view learns of it through its watches.
+    const patch = await runCli(
+      ['cluster', 'patch', cluster.patchOperator, cluster.patchImage, '--kubeconfig', kubeconfig, '--insecure', '--timeout', '60'],
+      cliEnv(),
+    );
+    assert.equal(patch.code, 0, patch.stderr);
+    const watched = Date.now();
+    const override = treeRow(page, OVERRIDE);
+    await override.waitFor({ state: 'visible', timeout: 10_000 });
+    t.diagnostic(`override row ${Date.now() - watched} ms after the CLI finished`);
+    await treeRow(page, cluster.patchOperator).waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await treeRow(page, cluster.patchOperator).innerText(), /complete/);
+
+    const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'OKD: 1 override' });
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await item.getAttribute('class')) ?? '', /warning-kind/);
+    await screenshot(page, 'cluster');
+
+    // The status bar item brings the Cluster view back after the user went elsewhere.
+    await openViewContainer(page, 'Explorer');
+    await override.waitFor({ state: 'hidden', timeout: 10_000 });
+    await item.click();
+    await override.waitFor({ state: 'visible', timeout: 10_000 });
+
+    // Inline Restore on the override row: the CVO puts the payload's Deployment back, the warning goes away.
+    await override.hover();
+    await override.locator('.actions .action-label[aria-label="Restore Operator"]').click();
+    await override.waitFor({ state: 'hidden', timeout: 30_000 });
+    await item.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
+  });
+  t.diagnostic(`screenshot ${repoRoot}/test-results/cluster.png`);
+});
