@@ -8,7 +8,7 @@ import { cliEnv, runCli } from '../support/cli';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { openViewContainer, openWorkbench, screenshot, treeRow } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, screenshot, treeRow } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -76,7 +76,10 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'OKD: 1 override' });
     await item.waitFor({ state: 'visible', timeout: 10_000 });
     assert.match((await item.getAttribute('class')) ?? '', /warning-kind/);
+    await expandTreePath(page, 'Cluster Operators');
+    await treeRow(page, 'aws-ebs-csi-driver').waitFor({ state: 'visible', timeout: 10_000 });
     await screenshot(page, 'cluster');
+    await treeRow(page, 'Cluster Operators').click();
 
     // The status bar item brings the Cluster view back after the user went elsewhere.
     await openViewContainer(page, 'Explorer');

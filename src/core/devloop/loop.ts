@@ -376,9 +376,10 @@ function goBuildRun(options: DevLoopOptions, line: (l: string) => void, logger: 
   return { token, logger, onLine: line, what: 'the build command', captureStdout: false };
 }
 
-/** What the last loop over a checkout built (by the folder it was given): the next loop's early build. */
+/** What the last loop over a checkout built (by the folder and component it was given): the next loop's early build. */
 const lastTargets = new Map<string, BuildTarget>();
 const TARGETS_KEPT = 16;
+const targetKey = (options: DevLoopOptions) => `${path.resolve(options.dir)}\n${options.component ?? ''}`;
 
 function sameCommand(a: ExternalCommand, b: ExternalCommand): boolean {
   return JSON.stringify([a.command, a.args, a.cwd, a.env]) === JSON.stringify([b.command, b.args, b.cwd, b.env]);
@@ -453,7 +454,7 @@ function startEarlyBuild(options: DevLoopOptions, output: string, tracker: Stage
   const outcome = (async () => {
     // The last loop's target is known at once: go is spawned before anything else (a spawn from a big process is
     // slow, and prepare spawns git three times).
-    const target = lastTargets.get(path.resolve(options.dir)) ?? (await guessBuildTarget(options).catch(() => undefined));
+    const target = lastTargets.get(targetKey(options)) ?? (await guessBuildTarget(options).catch(() => undefined));
     if (!target || own.token.isCancellationRequested) return undefined;
     const cmd = goBuildFor(options, target, output);
     tracker.startEarly('build', `go build ${target.package} (started while preparing)`);
@@ -478,7 +479,7 @@ function startEarlyBuild(options: DevLoopOptions, output: string, tracker: Stage
       own.cancel();
       const ran = await outcome;
       own.dispose();
-      if (reason && ran) tracker.skip('build', `stopped: ${reason}`);
+      if (reason && ran) tracker.skip('build', `not used: ${reason}`);
     },
   };
 }
@@ -508,7 +509,7 @@ async function buildAppendLayer(
     tracker.start('build', `${guessed ? 'the early build guessed wrong; ' : ''}${command.command} ${command.args.join(' ')}`, { restart: true });
     await runCommand(command, goBuildRun(options, line, logger));
   }
-  const key = path.resolve(options.dir);
+  const key = targetKey(options);
   lastTargets.delete(key);
   lastTargets.set(key, target);
   while (lastTargets.size > TARGETS_KEPT) lastTargets.delete(lastTargets.keys().next().value as string);

@@ -3,7 +3,7 @@ import type { Release } from '../release/model';
 
 /** Release models by cache folder, payload digest and view: a digest names the same payload forever. */
 const models = new Map<string, Release>();
-const MODELS_KEPT = 4;
+const MODELS_KEPT = 2;
 
 function remember(key: string, release: Release): void {
   models.delete(key);

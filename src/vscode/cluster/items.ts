@@ -117,7 +117,7 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
     case 'clusterOperator': {
       const co = node.operator;
       item = new vscode.TreeItem(co.name, None);
-      item.description = [co.version, flags(co)].filter(Boolean).join(' · ');
+      item.description = [flags(co), co.version].filter(Boolean).join(' · ');
       item.tooltip = md(`**${co.name}** ${co.version ?? ''}\n\nAvailable=${co.available} · Progressing=${co.progressing} · Degraded=${co.degraded}${co.message ? `\n\n${co.message}` : ''}`);
       item.iconPath = operatorIcon(co);
       item.contextValue = 'okd.cluster.clusterOperator';

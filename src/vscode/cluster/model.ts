@@ -3,7 +3,7 @@ import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
 import { watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
 import { kubeconfigFiles } from '../../core/cluster/kubeconfig';
 import { patchedSelector } from '../../core/cluster/restore';
-import { buildClusterStatus, type ClusterStatus, readClusterStatus } from '../../core/cluster/status';
+import { buildClusterStatus, type ClusterStatus } from '../../core/cluster/status';
 import type { ClusterOperator, ClusterVersion, Deployment } from '../../core/cluster/types';
 import { describeError, OkdError } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -37,6 +37,18 @@ export function contextState(state: ClusterState): 'none' | 'connected' | 'error
   }
 }
 
+interface LiveObjects {
+  cv?: ClusterVersion;
+  cos?: ClusterOperator[];
+  patched?: Deployment[];
+}
+
+/** ClusterVersion, ClusterOperators and our patched Deployments, read in parallel (what readClusterStatus reads). */
+async function readLive(client: ClusterClient): Promise<Required<LiveObjects>> {
+  const [cv, cos, patched] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), client.listDeployments(patchedSelector)]);
+  return { cv, cos, patched };
+}
+
 function connectOptions(logger: Logger): { kubeconfig?: string; context?: string; logger: Logger } {
   const s = readSettings();
   return { ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}), ...(s.context ? { context: s.context } : {}), logger };
@@ -53,7 +65,7 @@ export class ClusterModel implements vscode.Disposable {
   private connecting: Promise<ClusterClient> | undefined;
   private generation = 0;
   private watches: WatchHandle[] = [];
-  private live: { cv?: ClusterVersion; cos?: ClusterOperator[]; patched?: Deployment[] } = {};
+  private live: LiveObjects = {};
   private timer: NodeJS.Timeout | undefined;
   private watchedPatched = new Set<string>();
   private readonly changed = new vscode.EventEmitter<ClusterState>();
@@ -110,17 +122,18 @@ export class ClusterModel implements vscode.Disposable {
       (async () => {
         const client = await ClusterClient.connect(options);
         this.logger.info(`cluster: connecting to ${client.server} (context ${client.context})`);
-        const status = await readClusterStatus(client);
-        return { client, status };
+        return { client, live: await readLive(client) };
       })(),
       CONNECT_TIMEOUT_MS,
       () => new OkdError('unreachable', `the cluster did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`, 'check okd.kubeconfig and okd.context, and that the cluster is up'),
     );
     this.connecting = connecting.then((c) => c.client);
     try {
-      const { client, status } = await connecting;
+      const { client, live } = await connecting;
       if (generation !== this.generation) return;
       this.client = client;
+      this.live = live;
+      const status = buildClusterStatus(client, live.cv, live.cos, live.patched);
       this.logger.info(`cluster: connected to ${client.server} (context ${client.context}), release ${status.release?.version ?? 'unknown'}, ${status.overrides.length} override(s)`);
       this.setState({ kind: 'connected', status });
       if (this.isVisible()) this.startWatches();
@@ -140,10 +153,10 @@ export class ClusterModel implements vscode.Disposable {
     if (!client) return this.reconnect();
     const generation = this.generation;
     try {
-      const status = await readClusterStatus(client);
+      const live = await readLive(client);
       if (generation !== this.generation) return;
-      this.live = {};
-      this.setState({ kind: 'connected', status });
+      this.live = live;
+      this.setState({ kind: 'connected', status: buildClusterStatus(client, live.cv, live.cos, live.patched) });
     } catch (err) {
       if (generation !== this.generation) return;
       this.failed(err);
@@ -260,11 +273,14 @@ export class ClusterModel implements vscode.Disposable {
     try {
       if (this.relist || !this.live.patched) {
         this.relist = false;
-        this.live.patched = await client.listDeployments(patchedSelector);
-        this.watchPatched(this.live.patched);
+        const patched = await client.listDeployments(patchedSelector);
+        if (generation !== this.generation) return;
+        this.live.patched = patched;
+        this.watchPatched(patched);
       }
-      if (generation !== this.generation || !this.live.cv || !this.live.cos) return;
-      this.setState({ kind: 'connected', status: buildClusterStatus(client, this.live.cv, this.live.cos, this.live.patched) });
+      const { cv, cos, patched } = this.live;
+      if (!cv || !cos || !patched) return;
+      this.setState({ kind: 'connected', status: buildClusterStatus(client, cv, cos, patched) });
     } catch (err) {
       if (generation === this.generation) this.failed(err);
     }

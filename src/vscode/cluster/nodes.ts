@@ -27,15 +27,23 @@ function isBad(co: OperatorConditions): boolean {
   return co.degraded === 'True' || co.available !== 'True';
 }
 
+/**
+ * A group row. An empty group is another row (its own id) than a filled one: the tree keeps a row's expansion by
+ * id, and a group that gets its first entry must open expanded rather than stay as the leaf it was.
+ */
+function group(name: GroupName, count: number, problems: number): ClusterNode {
+  return { kind: 'group', id: count ? name : `${name}/empty`, group: name, count, problems };
+}
+
 /** The top-level rows for a connected cluster. Pure. */
 export function rootNodes(status: ClusterStatus): ClusterNode[] {
   return [
     { kind: 'context', id: 'context', context: status.context, server: status.server, user: status.user },
     { kind: 'release', id: 'release', ...(status.release?.version ? { version: status.release.version } : {}), ...(status.release?.image ? { image: status.release.image } : {}), conditions: status.conditions },
-    { kind: 'group', id: 'history', group: 'history', count: status.history.length, problems: 0 },
-    { kind: 'group', id: 'overrides', group: 'overrides', count: status.overrides.length, problems: 0 },
-    { kind: 'group', id: 'patched', group: 'patched', count: status.patched.length, problems: status.patched.filter((p) => p.rollout.state === 'failed').length },
-    { kind: 'group', id: 'clusterOperators', group: 'clusterOperators', count: status.clusterOperators.length, problems: status.clusterOperators.filter(isBad).length },
+    group('history', status.history.length, 0),
+    group('overrides', status.overrides.length, 0),
+    group('patched', status.patched.length, status.patched.filter((p) => p.rollout.state === 'failed').length),
+    group('clusterOperators', status.clusterOperators.length, status.clusterOperators.filter(isBad).length),
   ];
 }
 
