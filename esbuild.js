@@ -20,7 +20,14 @@ const common = {
 const targets = [
   // './cluster.js' is dist/cluster.js, required by src/vscode/cluster/lazy.ts on first use of the Cluster view or a
   // cluster command: activation never parses @kubernetes/client-node.
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './cluster.js'] },
+  // The banner marks when the bundle starts running, so activate() can log how long loading and activating took.
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode', './cluster.js'],
+    banner: { js: 'globalThis.__okdLoadStarted = performance.now();' },
+  },
   { ...common, entryPoints: ['src/vscode/cluster/main.ts'], outfile: 'dist/cluster.js', external: ['vscode'] },
   // The CLI is always minified: parsing the bundle is most of a cached `okd-dev release info`.
   { ...common, minify: true, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
