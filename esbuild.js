@@ -2,8 +2,13 @@
 // Type checking is `tsc --noEmit`.
 const esbuild = require('esbuild');
 
+const path = require('node:path');
+
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// --outdir DIR builds somewhere else than dist/ (packaging stages a clean copy there).
+const outdirIndex = process.argv.indexOf('--outdir');
+const outdir = outdirIndex >= 0 ? path.resolve(process.argv[outdirIndex + 1]) : path.join(__dirname, 'dist');
 
 /** @type {import('esbuild').BuildOptions} */
 const common = {
@@ -24,18 +29,18 @@ const targets = [
   {
     ...common,
     entryPoints: ['src/extension.ts'],
-    outfile: 'dist/extension.js',
+    outfile: path.join(outdir, 'extension.js'),
     external: ['vscode', './cluster.js'],
     banner: { js: 'globalThis.__okdLoadStarted = performance.now();' },
   },
-  { ...common, entryPoints: ['src/vscode/cluster/main.ts'], outfile: 'dist/cluster.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/vscode/cluster/main.ts'], outfile: path.join(outdir, 'cluster.js'), external: ['vscode'] },
   // The CLI is always minified: parsing the bundle is most of a cached `okd-dev release info`.
-  { ...common, minify: true, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, minify: true, entryPoints: ['src/cli/main.ts'], outfile: path.join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
   // The `cluster` commands with @kubernetes/client-node, a bundle of its own that dist/cli.js requires only when a
   // cluster command runs, so `okd-dev release ...` never parses it.
-  { ...common, minify: true, entryPoints: ['src/cli/commands/cluster.ts'], outfile: 'dist/cli-cluster.js' },
+  { ...common, minify: true, entryPoints: ['src/cli/commands/cluster.ts'], outfile: path.join(outdir, 'cli-cluster.js') },
   // `okd-dev dev ...` (builds, the inner loop) uses the cluster core too: its own lazily loaded bundle.
-  { ...common, minify: true, entryPoints: ['src/cli/commands/devCommands.ts'], outfile: 'dist/cli-dev.js' },
+  { ...common, minify: true, entryPoints: ['src/cli/commands/devCommands.ts'], outfile: path.join(outdir, 'cli-dev.js') },
 ];
 
 async function main() {

@@ -10,9 +10,7 @@ const args = process.argv.slice(2);
 ensureDebianPackages(['docker-registry', 'openssl', 'skopeo', 'libkrb5-dev', 'git']);
 ensureNodeModules();
 run(process.execPath, ['esbuild.js', '--production']);
-if (!args.includes('--no-editor')) {
-  run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--skip-license', '--out', 'dist/okd-operator-dev.vsix'], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
+if (!args.includes('--no-editor')) run(process.execPath, ['scripts/package.js'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', ...args], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
