@@ -4,6 +4,7 @@ import { registerCustomRelease } from './vscode/custom';
 import { registerHover } from './vscode/hover';
 import { registerReleases, releasesApi, type ReleasesApi } from './vscode/releases';
 import { Services } from './vscode/services';
+import { registerWorkspace } from './vscode/workspace';
 
 /**
  * Wiring only. activate() touches no network, cluster or disk-heavy work: views read their sources when they are
@@ -20,9 +21,10 @@ export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi 
     ...registerCustomRelease(services, releases),
     ...registerHover(services),
     ...cluster,
+    ...registerWorkspace(services, cluster),
   );
   const loadStarted = (globalThis as { __okdLoadStarted?: number }).__okdLoadStarted;
-  if (loadStarted !== undefined) services.logger.info(`activated in ${(performance.now() - loadStarted).toFixed(1)} ms`);
+  services.logger.info(`OKD Operator Dev activated${loadStarted === undefined ? '' : ` in ${(performance.now() - loadStarted).toFixed(1)} ms`}`);
   // For the extension-host tests: they read the Release Explorer's and the Cluster view's trees through their providers.
   return { ...releasesApi(releases), ...clusterApi(cluster) };
 }
