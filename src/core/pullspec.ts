@@ -17,7 +17,9 @@ const MAX_NAME_LENGTH = 255;
 const MAX_TAG_LENGTH = 128;
 
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*$/;
+// distribution/reference's separator is `[-]*` in old releases; `-+` is the same language without the
+// ambiguity that made this regex backtrack exponentially on long words (a hover on arbitrary text runs it).
+const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN_COMPONENT_RE = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const IPV6_HOST_RE = /^\[[a-fA-F0-9:]+\]$/;
 const PORT_RE = /^[0-9]+$/;
