@@ -123,6 +123,32 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
       item.contextValue = 'okd.cluster.clusterOperator';
       break;
     }
+    case 'workspace': {
+      const b = node.build;
+      item = new vscode.TreeItem(`This workspace builds ${b.component}`, Expanded);
+      const last = b.lastBuild;
+      item.description = last ? `running ${shortImage(last.image).split('@').pop() ?? ''}` : b.root.split(/[\\/]/).pop();
+      item.tooltip = md(
+        [
+          `**${b.root}**`,
+          `${b.description.charAt(0).toUpperCase()}${b.description.slice(1)}.`,
+          `Matched against release ${b.release.version}.`,
+          b.dockerfiles.length ? `Dockerfiles: ${b.dockerfiles.map((d) => `\`${d}\``).join(', ')}` : 'No Dockerfile (the append builder needs none).',
+        ].join('\n\n'),
+      );
+      item.iconPath = icon('repo');
+      item.contextValue = 'okd.cluster.workspace';
+      break;
+    }
+    case 'workspaceDetail': {
+      item = new vscode.TreeItem(node.label, None);
+      item.description = node.description;
+      item.tooltip = md(node.tooltip);
+      item.iconPath = icon({ runsAs: 'server-process', image: 'file-media', commit: 'git-commit', built: 'clock', noBuild: 'run-all' }[node.detail]);
+      item.contextValue = `okd.cluster.workspace.${node.detail}`;
+      if (node.detail === 'noBuild') item.command = { command: 'okd.devLoop', title: 'Build, Push & Patch', arguments: [{ path: node.path }] };
+      break;
+    }
   }
   item.id = `okd.cluster/${node.id}`;
   return item;

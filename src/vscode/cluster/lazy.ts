@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommand } from '../command';
 import type { Services } from '../services';
+import type { WorkspaceAwareness } from '../workspace/awareness';
 import type { ClusterFeature } from './main';
 import type { ClusterNode } from './nodes';
 
@@ -16,6 +17,8 @@ export const CLUSTER_VIEW_ID = 'okd.cluster';
  *   okd.showOperatorLogs    {operator} | {namespace, name}, follow?: false, container? -> {pod, container, channel, lines, last?}
  *   okd.cluster.switchContext {context} ('' = the kubeconfig's current-context) -> the context set
  *   okd.cluster.openRelease {image}; okd.cluster.refresh -> 'connected' | 'error' | 'none'
+ *   okd.devLoop             {path?, to?, builder?, env?, component?, save?: false}  -> DevLoopResult | {failedStage, error, stages, restore?}
+ *   okd.upgradeCluster      {release, confirm?: false, wait?: false, timeoutSeconds?} or a release row -> UpgradeResult
  * `operator` is a payload component (cluster-image-registry-operator) or NAMESPACE/DEPLOYMENT, as for the CLI.
  */
 export const CLUSTER_COMMANDS = [
@@ -26,6 +29,8 @@ export const CLUSTER_COMMANDS = [
   'okd.restoreOperator',
   'okd.restoreAll',
   'okd.showOperatorLogs',
+  'okd.devLoop',
+  'okd.upgradeCluster',
 ] as const;
 
 /**
@@ -35,6 +40,7 @@ export const CLUSTER_COMMANDS = [
  */
 export class LazyCluster implements vscode.TreeDataProvider<ClusterNode>, vscode.Disposable {
   private loaded: ClusterFeature | undefined;
+  private workspace: WorkspaceAwareness | undefined;
   private readonly changed = new vscode.EventEmitter<ClusterNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<ClusterNode>;
@@ -54,10 +60,27 @@ export class LazyCluster implements vscode.TreeDataProvider<ClusterNode>, vscode
       const started = Date.now();
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/cluster.js, external to this bundle
       const { activateCluster } = require('./cluster.js') as typeof import('./main');
-      this.loaded = activateCluster({ services: this.services, view: this.view, refreshView: () => this.changed.fire(undefined) });
+      this.loaded = activateCluster({
+        services: this.services,
+        view: this.view,
+        refreshView: () => this.changed.fire(undefined),
+        ...(this.workspace ? { workspace: this.workspace } : {}),
+      });
       this.services.logger.info(`cluster: loaded dist/cluster.js in ${Date.now() - started} ms`);
     }
     return this.loaded;
+  }
+
+  /** The awareness of what the open checkout builds: the view shows it, Build, Push & Patch records its result. */
+  attachWorkspace(workspace: WorkspaceAwareness): void {
+    this.workspace = workspace;
+  }
+
+  /** The cluster's current release (status.desired.image), connecting when needed; undefined without a cluster. */
+  async currentReleaseImage(): Promise<string | undefined> {
+    const model = this.feature().model;
+    await model.load();
+    return model.status?.release?.image;
   }
 
   getChildren(node?: ClusterNode): vscode.ProviderResult<ClusterNode[]> {

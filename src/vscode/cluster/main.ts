@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../../core/cancel';
 import { OkdError } from '../../core/errors';
 import type { Services } from '../services';
+import type { WorkspaceAwareness } from '../workspace/awareness';
+import { devLoop } from './commands/devLoop';
 import { openRelease } from './commands/openRelease';
 import { patchOperator } from './commands/patchOperator';
 import { refresh } from './commands/refresh';
@@ -11,6 +13,7 @@ import { restoreAll } from './commands/restoreAll';
 import { restoreOperator } from './commands/restoreOperator';
 import { showOperatorLogs } from './commands/showOperatorLogs';
 import { switchContext } from './commands/switchContext';
+import { upgradeCluster } from './commands/upgradeCluster';
 import type { ClusterCommand, ClusterContext } from './commands/types';
 import { ClusterModel } from './model';
 import type { ClusterNode } from './nodes';
@@ -18,7 +21,7 @@ import { PodLogFollowers } from './podLogs';
 import { ClusterTreeProvider } from './provider';
 import { OverridesStatusBar } from './statusBar';
 
-const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs];
+const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs, devLoop, upgradeCluster];
 
 /** What lazy.ts gives the feature: the services, and the tree view it created at activation. */
 export interface ClusterHost {
@@ -26,6 +29,8 @@ export interface ClusterHost {
   view: vscode.TreeView<ClusterNode>;
   /** Tells the view its rows changed. */
   refreshView(): void;
+  /** What the open checkout builds (extension bundle); the view shows it, started once the cluster is connected. */
+  workspace?: WorkspaceAwareness;
 }
 
 export interface ClusterFeature extends vscode.Disposable {
@@ -46,18 +51,26 @@ function forTheOtherBundle(err: unknown): unknown {
 }
 
 export function activateCluster(host: ClusterHost): ClusterFeature {
-  const { services, view } = host;
+  const { services, view, workspace } = host;
   const model = new ClusterModel(services.logger, () => view.visible);
-  const provider = new ClusterTreeProvider(model);
+  const provider = new ClusterTreeProvider(model, () => workspace?.current() ?? []);
   const statusBar = new OverridesStatusBar(model);
   const logs = new PodLogFollowers(services.logger);
-  const context: ClusterContext = { services, model, view, logs };
+  const context: ClusterContext = { services, model, view, logs, ...(workspace ? { workspace } : {}) };
   const byId = new Map(commands.map((c) => [c.id, c]));
   const disposables: vscode.Disposable[] = [
     model,
     statusBar,
     logs,
-    model.onDidChange(() => host.refreshView()),
+    model.onDidChange((state) => {
+      host.refreshView();
+      // The Cluster view loading is one of the moments workspace detection starts; a new release re-matches.
+      if (state.kind === 'connected' && workspace) {
+        if (!workspace.isStarted) void workspace.ensure();
+        else workspace.releaseChanged(state.status.release?.image);
+      }
+    }),
+    ...(workspace ? [workspace.onDidChange(() => host.refreshView())] : []),
     view.onDidChangeVisibility((e) => model.viewVisibilityChanged(e.visible)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if ((e.affectsConfiguration('okd.kubeconfig') || e.affectsConfiguration('okd.context')) && model.state.kind !== 'idle') {

@@ -1,6 +1,7 @@
 import type { ClusterStatus, PatchedOperator } from '../../core/cluster/status';
 import type { ComponentOverride, HistoryEntry } from '../../core/cluster/types';
 import type { OperatorConditions } from '../../core/cluster/status';
+import type { WorkspaceBuild } from '../workspace/awareness';
 
 /**
  * The Cluster view's nodes: plain data made from a ClusterStatus (or the one error), with ids that depend only on
@@ -15,7 +16,10 @@ export type ClusterNode =
   | { kind: 'override'; id: string; override: ComponentOverride & { ours: boolean } }
   | { kind: 'patched'; id: string; patched: PatchedOperator }
   | { kind: 'container'; id: string; container: string; image: string; original?: string }
-  | { kind: 'clusterOperator'; id: string; operator: OperatorConditions };
+  | { kind: 'clusterOperator'; id: string; operator: OperatorConditions }
+  /** "This workspace builds X" (a checkout matched to a payload component), and after a loop what it runs. */
+  | { kind: 'workspace'; id: string; build: WorkspaceBuild }
+  | { kind: 'workspaceDetail'; id: string; detail: 'runsAs' | 'image' | 'commit' | 'built' | 'noBuild'; label: string; description: string; tooltip: string; path: string };
 
 export type GroupName = Extract<ClusterNode, { kind: 'group' }>['group'];
 
@@ -35,11 +39,12 @@ function group(name: GroupName, count: number, problems: number): ClusterNode {
   return { kind: 'group', id: count ? name : `${name}/empty`, group: name, count, problems };
 }
 
-/** The top-level rows for a connected cluster. Pure. */
-export function rootNodes(status: ClusterStatus): ClusterNode[] {
+/** The top-level rows for a connected cluster (and the checkouts the workspace builds, after the release). Pure. */
+export function rootNodes(status: ClusterStatus, workspaces: readonly WorkspaceBuild[] = []): ClusterNode[] {
   return [
     { kind: 'context', id: 'context', context: status.context, server: status.server, user: status.user },
     { kind: 'release', id: 'release', ...(status.release?.version ? { version: status.release.version } : {}), ...(status.release?.image ? { image: status.release.image } : {}), conditions: status.conditions },
+    ...workspaces.map((build): ClusterNode => ({ kind: 'workspace', id: `workspace/${build.root}`, build })),
     group('history', status.history.length, 0),
     group('overrides', status.overrides.length, 0),
     group('patched', status.patched.length, status.patched.filter((p) => p.rollout.state === 'failed').length),
@@ -70,9 +75,44 @@ export function childNodes(status: ClusterStatus, node: ClusterNode): ClusterNod
         image,
         ...(node.patched.originalImages[container] ? { original: node.patched.originalImages[container] } : {}),
       }));
+    case 'workspace':
+      return workspaceDetails(node);
     default:
       return [];
   }
+}
+
+function digestOf(image: string): string {
+  const at = image.indexOf('@');
+  return at < 0 ? image : image.slice(at + 1);
+}
+
+/** Where the component runs, then the last Build, Push & Patch: running image digest, commit, when built. Pure. */
+export function workspaceDetails(node: Extract<ClusterNode, { kind: 'workspace' }>): ClusterNode[] {
+  const { build } = node;
+  const detail = (key: string, d: Extract<ClusterNode, { kind: 'workspaceDetail' }>['detail'], label: string, description: string, tooltip: string): ClusterNode => ({
+    kind: 'workspaceDetail',
+    id: `${node.id}/${key}`,
+    detail: d,
+    label,
+    description,
+    tooltip,
+    path: build.root,
+  });
+  const out: ClusterNode[] = build.placements.map((p, i) =>
+    detail(`runsAs/${i}`, 'runsAs', `${p.kind} ${p.namespace}/${p.name}`, `container ${p.container}`, `${build.component} runs as ${p.kind} ${p.namespace}/${p.name}, container ${p.container} (operator ${p.operator})`),
+  );
+  const last = build.lastBuild;
+  if (!last) {
+    out.push(detail('noBuild', 'noBuild', 'Not built yet', 'Build, Push & Patch', `Build, Push & Patch builds ${build.root} and runs it in the cluster.`));
+    return out;
+  }
+  out.push(
+    detail('image', 'image', 'Image', digestOf(last.image).slice(0, 19), `${last.image}\n\ntag ${last.tagPullSpec}${last.deployment ? `\n\nrunning in ${last.deployment}${last.rollout ? ` (${last.rollout})` : ''}` : ''}`),
+    detail('commit', 'commit', 'Commit', `${last.commit ? last.commit.slice(0, 12) : 'no commit'}${last.dirty ? ' with local changes' : ''}`, last.commit || 'the checkout has no commit'),
+    detail('built', 'built', 'Built', `${last.builtAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} · ${last.builder}`, `Built at ${last.builtAt} with ${last.builder}\n\n${last.stageTimes}`),
+  );
+  return out;
 }
 
 /** What okd.restoreOperator restores for a row: `namespace/deployment` of a Deployment override or patched operator. */

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { Services } from '../../services';
+import type { WorkspaceAwareness } from '../../workspace/awareness';
 import type { ClusterModel } from '../model';
 import type { ClusterNode } from '../nodes';
 import type { PodLogFollowers } from '../podLogs';
@@ -10,6 +11,8 @@ export interface ClusterContext {
   model: ClusterModel;
   view: vscode.TreeView<ClusterNode>;
   logs: PodLogFollowers;
+  /** What the open checkout builds, when the extension has it (Build, Push & Patch records its result there). */
+  workspace?: WorkspaceAwareness;
 }
 
 /** One command: `run` gets the arguments executeCommand or a menu passed (a tree node, or an options object). */
