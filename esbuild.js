@@ -25,13 +25,15 @@ const common = {
 const targets = [
   // './cluster.js' is dist/cluster.js, required by src/vscode/cluster/lazy.ts on first use of the Cluster view or a
   // cluster command: activation never parses @kubernetes/client-node.
-  // The banner marks when the bundle starts running, so activate() can log how long loading and activating took.
+  // The banner and footer mark when the bundle starts and ends running, so activate() can log how long loading and
+  // activating took.
   {
     ...common,
     entryPoints: ['src/extension.ts'],
     outfile: path.join(outdir, 'extension.js'),
     external: ['vscode', './cluster.js'],
     banner: { js: 'globalThis.__okdLoadStarted = performance.now();' },
+    footer: { js: 'globalThis.__okdLoadEnded = performance.now();' },
   },
   { ...common, entryPoints: ['src/vscode/cluster/main.ts'], outfile: path.join(outdir, 'cluster.js'), external: ['vscode'] },
   // The CLI is always minified: parsing the bundle is most of a cached `okd-dev release info`.

@@ -11,6 +11,7 @@ import { registerWorkspace } from './vscode/workspace';
  * first shown, and the cluster code (with @kubernetes/client-node) is loaded from dist/cluster.js on first use.
  */
 export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi & ClusterApi> {
+  const activateStarted = performance.now();
   const services = new Services(context);
   const releases = registerReleases(services);
   const cluster = registerCluster(services);
@@ -23,8 +24,16 @@ export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi 
     ...cluster,
     ...registerWorkspace(services, cluster),
   );
-  const loadStarted = (globalThis as { __okdLoadStarted?: number }).__okdLoadStarted;
-  services.logger.info(`OKD Operator Dev activated${loadStarted === undefined ? '' : ` in ${(performance.now() - loadStarted).toFixed(1)} ms`}`);
+  // Our share of activation, as VS Code counts it (code loading + activate()), from marks the bundle's banner and
+  // footer set; the extension host's own work between loading and activating is not ours.
+  const { __okdLoadStarted: loadStarted, __okdLoadEnded: loadEnded } = globalThis as { __okdLoadStarted?: number; __okdLoadEnded?: number };
+  const loadMs = loadStarted !== undefined && loadEnded !== undefined ? loadEnded - loadStarted : undefined;
+  const activateMs = performance.now() - activateStarted;
+  services.logger.info(
+    loadMs === undefined
+      ? `OKD Operator Dev activated in ${activateMs.toFixed(1)} ms`
+      : `OKD Operator Dev activated in ${(loadMs + activateMs).toFixed(1)} ms (loading ${loadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms)`,
+  );
   // For the extension-host tests: they read the Release Explorer's and the Cluster view's trees through their providers.
   return { ...releasesApi(releases), ...clusterApi(cluster) };
 }

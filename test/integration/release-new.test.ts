@@ -113,7 +113,7 @@ describe('okd-dev release new against a real registry', () => {
     const deployment = release.operators.find((o) => o.name === CRO)?.deployments.find((d) => d.name === CRO);
     assert.equal(deployment?.containers[0]?.image, newImageByDigest);
     assert.equal(deployment?.containers[0]?.component, CRO);
-    for (const manifest of release.manifests) assert.ok(!manifest.content.includes(oldCro), `${manifest.file} still references the old image`);
+    for (const manifest of release.manifests) assert.ok(!(manifest.content ?? '').includes(oldCro), `${manifest.file} still references the old image`);
     const old = await readRelease(source.pullSpec, { registry: client });
     const unchanged = release.manifests.filter((m) => !created.manifestsChanged.includes(m.file));
     assert.equal(unchanged.length, old.manifests.length - created.manifestsChanged.length);

@@ -59,9 +59,9 @@ describe('buildRelease', () => {
     assert.ok(co);
     assert.equal(co.operator, 'cluster-image-registry-operator');
     assert.equal(co.runlevel, '50');
-    assert.equal(co.size, Buffer.byteLength(co.content));
+    assert.equal(co.size, Buffer.byteLength(co.content ?? ''));
     assert.match(co.sha256, /^[0-9a-f]{64}$/);
-    assert.ok(co.content.includes(`version: "${NAME_410}"`), '0.0.1-snapshot was replaced by the release name');
+    assert.ok((co.content ?? '').includes(`version: "${NAME_410}"`), '0.0.1-snapshot was replaced by the release name');
   });
 
   it('finds the image registry operator: namespace, deployment, containers matched to components by digest', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import * as tar from 'tar-stream';
+import { loadTarStream } from '../lazyModules';
 import type { CancellationTokenLike } from '../cancel';
 import { OkdError } from '../errors';
 import { type LayerBlob, type LayerEntry, sha256 } from '../image/layer';
@@ -144,7 +144,7 @@ const GZIP_PIECE = 512 * 1024;
 
 /** Tars the entries with their parent folders, in order (the same tar the image layer builder writes). */
 export async function tarEntries(entries: LayerEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
+  const pack = loadTarStream().pack();
   const mtime = new Date(0);
   const folders = new Set<string>();
   const chunks: Buffer[] = [];

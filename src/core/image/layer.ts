@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import * as tar from 'tar-stream';
+import { loadTarStream } from '../lazyModules';
 import { MediaTypes } from '../registry/types';
 
 export interface LayerEntry {
@@ -27,7 +27,7 @@ export function sha256(data: Buffer | string): string {
 
 /** Tars the entries (with their parent folders, in order) and gzips them: one image layer. */
 export async function buildLayer(entries: LayerEntry[], options: { gzipLevel?: number; oci?: boolean } = {}): Promise<LayerBlob> {
-  const pack = tar.pack();
+  const pack = loadTarStream().pack();
   const mtime = new Date(0);
   const folders = new Set<string>();
   const chunks: Buffer[] = [];

@@ -23,7 +23,7 @@ export interface CachedPayload {
 
 export const CACHE_SCHEMA = 1;
 /** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
-export const RELEASE_SCHEMA = 1;
+export const RELEASE_SCHEMA = 2;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
@@ -95,7 +95,8 @@ export class ReleaseCache {
     const target = this.releaseFile(digest, view);
     await fs.mkdir(path.dirname(target), { recursive: true });
     const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    await fs.writeFile(temp, JSON.stringify({ schema: RELEASE_SCHEMA, release }));
+    const listed: Release = { ...release, manifests: release.manifests.map(({ content: _content, ...manifest }) => manifest) };
+    await fs.writeFile(temp, JSON.stringify({ schema: RELEASE_SCHEMA, release: listed }));
     await fs.rename(temp, target);
   }
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import * as tar from 'tar-stream';
+import { loadTarStream } from '../lazyModules';
 import { OkdError } from '../errors';
 import { MediaTypes } from '../registry/types';
 import { safeEntryPath } from './tar';
@@ -40,7 +40,7 @@ export async function searchLayer(
   const target = options.target;
   let found = false;
   let hidden: string | undefined;
-  const extract = tar.extract();
+  const extract = loadTarStream().extract();
   extract.on('entry', (header, entry, next) => {
     const handle = async (): Promise<void> => {
       const name = safeEntryPath(header.name, options.layer).replace(/\/$/, '');

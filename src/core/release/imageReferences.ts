@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { loadYaml } from '../lazyModules';
 import { OkdError } from '../errors';
 import { tryParsePullspec } from '../pullspec';
 import {
@@ -92,7 +92,7 @@ function parseDocument(text: string, source: string): unknown {
     // not strict JSON; YAML is a superset, try that
   }
   try {
-    return parseYaml(text);
+    return loadYaml().parse(text);
   } catch (err) {
     throw new OkdError('not-a-payload', `${source} is neither JSON nor YAML: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
   }

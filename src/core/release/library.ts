@@ -5,7 +5,9 @@ import type { RegistryClient } from '../registry/client';
 import type { Platform } from '../registry/types';
 import type { ReleaseCache } from './cache';
 import type { Component, Release } from './model';
-import { readRelease, releaseFromPayload } from './reader';
+import { readPayload, readRelease, releaseFromPayload } from './reader';
+import { OkdError } from '../errors';
+import { digestPullspec, parsePullspec } from '../pullspec';
 
 export interface ComponentHit {
   release: Release;
@@ -82,6 +84,23 @@ export class ReleaseLibrary {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** The text of one manifest of a loaded release: kept in memory after a fresh read, else from the payload cache. */
+  async manifestContent(release: Release, file: string, token?: CancellationTokenLike): Promise<string> {
+    const manifest = release.manifests.find((m) => m.file === file);
+    if (!manifest) throw new OkdError('not-found', `release ${release.version} has no manifest ${file}`);
+    if (manifest.content !== undefined) return manifest.content;
+    const payload = await readPayload(digestPullspecOf(release), {
+      registry: this.options.registry(),
+      cache: this.options.cache(),
+      platform: this.options.platform?.(),
+      token,
+      logger: this.options.logger ?? silentLogger,
+    });
+    const content = payload.files[file];
+    if (content === undefined) throw new OkdError('not-found', `release ${release.version} has no manifest ${file}`);
+    return content;
+  }
+
   /** Every loaded release that has an image with this digest, and as which component. */
   findByDigest(digest: string): ComponentHit[] {
     return this.byDigest.get(digest) ?? [];
@@ -125,4 +144,9 @@ export class ReleaseLibrary {
     this.byDigest.clear();
     for (const release of this.releases()) this.index(release);
   }
+}
+
+/** The release's own pullspec by digest (`registry/repo@sha256:...`), for reads that must get the same payload. */
+function digestPullspecOf(release: Release): string {
+  return digestPullspec(parsePullspec(release.pullSpec), release.listDigest ?? release.digest);
 }

@@ -50,7 +50,11 @@ export interface ManifestFile {
   size: number;
   /** sha256 of the content, hex. */
   sha256: string;
-  content: string;
+  /**
+   * The file's text. Absent in a model read back from the cache, which keeps only what the views list (a
+   * payload's manifests are megabytes); `ReleaseLibrary.manifestContent` reads it on demand.
+   */
+  content?: string;
   /** Operator (CVO component) from the file name, when it follows `0000_<runlevel>_<component>_`. */
   operator?: string;
   runlevel?: string;

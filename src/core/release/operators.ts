@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadAll } from 'js-yaml';
+import { loadJsYaml } from '../lazyModules';
 import { OkdError } from '../errors';
 import { ImageReferences, isObject, parseImageReferences } from './imageReferences';
 import { parseReleaseMetadata } from './metadata';
@@ -177,7 +177,7 @@ function interestingObjects(file: string, content: string, manifest: ManifestFil
       // Only documents of interesting kinds are parsed. js-yaml, not the `yaml` package used elsewhere: it loads
       // payload manifests about 8x faster, and parsing is the cost of building a release.
       for (const text of splitYamlDocuments(content)) {
-        if (YAML_KIND_RE.test(text)) loadAll(text, (doc) => collect(doc, objects), { filename: file, json: true });
+        if (YAML_KIND_RE.test(text)) loadJsYaml().loadAll(text, (doc) => collect(doc, objects), { filename: file, json: true });
       }
     }
   } catch (err) {

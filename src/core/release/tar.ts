@@ -1,7 +1,7 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import * as tar from 'tar-stream';
+import { loadTarStream } from '../lazyModules';
 import { OkdError } from '../errors';
 
 /** Where a payload keeps its manifests inside the top layer. */
@@ -92,7 +92,7 @@ export async function readReleaseManifests(
 ): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   let kept = 0;
-  const extract = tar.extract();
+  const extract = loadTarStream().extract();
   extract.on('entry', (header, stream, next) => {
     const consume = async (): Promise<void> => {
       const path = safeEntryPath(header.name, layer);

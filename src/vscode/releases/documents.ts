@@ -43,9 +43,7 @@ export class ReleaseDocuments implements vscode.TextDocumentContentProvider {
       const pullSpec = required(query, 'release', uri);
       const release = this.library.get(pullSpec) ?? (await this.library.load(pullSpec, token));
       const file = uri.path.split('/').slice(2).join('/');
-      const manifest = release.manifests.find((m) => m.file === file);
-      if (!manifest) throw new OkdError('not-found', `release ${release.version} has no manifest ${file}`);
-      return manifest.content;
+      return this.library.manifestContent(release, file, token);
     }
     const single = query.get('release');
     if (single) {

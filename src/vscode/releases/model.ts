@@ -318,7 +318,16 @@ export class ReleaseTreeModel {
   private pinnedChildren(node: PinnedNode): ReleaseTreeNode[] {
     const pinned = [...new Set([...this.deps.sources().pinned, ...this.pendingPins])];
     if (pinned.length === 0) return [this.message(node, 'No pinned releases: Add Release by Pullspec...', 'okd.addRelease')];
+    // Pinned releases are the ones the user opens: start reading them (a few at a time, from the cache when it
+    // has them) as soon as their rows are shown, so expanding one does not wait. A failure shows when expanded.
+    void this.prefetch(pinned);
     return pinned.map((p) => this.pinnedReleaseNode(p));
+  }
+
+  private async prefetch(pullSpecs: string[]): Promise<void> {
+    for (let i = 0; i < pullSpecs.length; i += 3) {
+      await Promise.all(pullSpecs.slice(i, i + 3).map((p) => (this.deps.library.get(p) ? undefined : this.deps.library.load(p).catch(() => undefined))));
+    }
   }
 
   private groupNode(parent: ReleaseNode, release: Release, group: GroupName): GroupNode {

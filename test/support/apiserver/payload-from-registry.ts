@@ -35,7 +35,7 @@ export function registryPayloadSource(client: RegistryClient): PayloadSource {
     const release = await readRelease(image, { registry: client });
     return {
       version: release.version,
-      manifests: release.manifests.map((m) => ({ file: m.file, objects: objectsOf(m.file, m.content) })),
+      manifests: release.manifests.map((m) => ({ file: m.file, objects: objectsOf(m.file, m.content ?? '') })),
     };
   };
 }
