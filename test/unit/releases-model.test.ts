@@ -227,7 +227,15 @@ describe('ReleaseTreeModel', () => {
     f.model.invalidate(error.parent);
     assert.deepEqual(f.calls.forget, ['quay.io/okd/busybox:latest']);
     assert.equal((await f.model.children(release)).length, 4);
-    assert.equal(f.calls.load.length, 2);
+    assert.equal(f.calls.load.length, 3, 'the prefetch when the row was shown, the failed expansion, the one after refresh');
+  });
+
+  it('starts reading pinned releases as soon as their rows are shown', async () => {
+    const f = fake({ pinned: ['quay.io/okd/scos-release:4.19.0-okd-scos.16', 'quay.io/okd/scos-release:4.19.0-okd-scos.15'] });
+    const [pinned] = await f.model.children(undefined);
+    await f.model.children(pinned);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([...f.calls.load].sort(), ['quay.io/okd/scos-release:4.19.0-okd-scos.15', 'quay.io/okd/scos-release:4.19.0-okd-scos.16']);
   });
 
   it('shows a pinned release at once, before the settings update arrives', async () => {
