@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { describeError, OkdError } from '../core/errors';
+import { redact } from '../core/log';
 import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
 import { releaseExtract } from './commands/releaseExtract';
@@ -47,10 +48,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof OkdError || ((err as Error)?.name === 'OkdError' && typeof (err as OkdError).describe === 'function')) {
-      process.stderr.write(`error: ${(err as OkdError).describe().replace(/\s*\n\s*/g, ' ')}\n`);
+      process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }
-    process.stderr.write(`error: ${describeError(err)}\n`);
+    process.stderr.write(`error: ${redact(describeError(err))}\n`);
     if (process.env.OKD_DEV_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return 1;
   }
@@ -61,7 +62,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`error: ${describeError(err)}\n`);
+    process.stderr.write(`error: ${redact(describeError(err))}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../core/cancel';
 import { describeError } from '../core/errors';
+import { redact } from '../core/log';
 import type { Services } from './services';
 
 export interface CommandOptions {
@@ -32,7 +33,7 @@ export function registerCommand(services: Services, id: string, handler: Handler
         services.logger.info(`${id}: cancelled`);
         return undefined;
       }
-      const message = describeError(err);
+      const message = redact(describeError(err));
       services.logger.error(`${id}: ${message}`);
       void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
         if (choice) services.log.show(true);

@@ -38,19 +38,22 @@ describe('container tool commands as data', () => {
     assert.deepEqual(docker.args, ['build', '-f', 'Dockerfile', '-t', 'q.io/me/x:1', '.']);
   });
 
-  it('push: to a registry with credentials redacted when shown, or to an OCI layout without registry flags', () => {
-    const cmd = containerPushCommand('buildah', vfs, { certDir: '/certs', creds: { username: 'me', password: 's3cr3t-pw' } }, {
+  it('push: credentials only through an auth file, never on the command line; or to an OCI layout without registry flags', () => {
+    const cmd = containerPushCommand('buildah', vfs, { certDir: '/certs', authFile: '/run/user/0/containers/auth.json' }, {
       image: 'localhost/okd-dev/op:t1',
       destination: 'docker://quay.io/me/okd-dev:t1',
       digestFile: '/tmp/d',
       registry: 'quay.io',
     });
-    assert.deepEqual(cmd.args.slice(-9), ['push', '--cert-dir', '/certs', '--creds', 'me:s3cr3t-pw', '--digestfile', '/tmp/d', 'localhost/okd-dev/op:t1', 'docker://quay.io/me/okd-dev:t1']);
-    const shown = describeCommand(cmd);
-    assert.ok(!shown.includes('s3cr3t-pw'), shown);
-    assert.match(shown, /--creds me:<redacted>/);
-    const oci = containerPushCommand('podman', vfs, { insecure: true, creds: { username: 'me', password: 'pw' } }, { image: 'i', destination: 'oci:/tmp/l' });
+    assert.deepEqual(cmd.args.slice(-9), ['push', '--cert-dir', '/certs', '--authfile', '/run/user/0/containers/auth.json', '--digestfile', '/tmp/d', 'localhost/okd-dev/op:t1', 'docker://quay.io/me/okd-dev:t1']);
+    assert.ok(!cmd.args.some((a) => a.startsWith('--creds')), 'no password in argv (visible in ps)');
+    const oci = containerPushCommand('podman', vfs, { insecure: true, authFile: '/a.json' }, { image: 'i', destination: 'oci:/tmp/l' });
     assert.deepEqual(oci.args.slice(-3), ['push', 'i', 'oci:/tmp/l']);
+  });
+
+  it('shows only harmless environment values, and redacts secrets before quoting', () => {
+    const shown = describeCommand({ command: 'go', args: ["pa'ss-x1"], env: { CGO_ENABLED: '0', GITHUB_TOKEN: 'ghp_abcdefghijklmnopqrstuvwxyz', GOPROXY: 'https://me:tok@proxy.example' }, secrets: ["pa'ss-x1"] });
+    assert.equal(shown, 'CGO_ENABLED=0 GITHUB_TOKEN=… GOPROXY=… go \'<redacted>\'');
   });
 
   it('redacts secrets, bearer tokens and URL credentials from any line', () => {

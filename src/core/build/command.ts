@@ -27,8 +27,14 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command as a user could type it, secrets redacted (for logs and error messages only; never executed). */
+/** Environment values shown in logs; any other variable is shown by name only (it may hold a token). */
+const SHOWN_ENV = new Set(['CGO_ENABLED', 'GOOS', 'GOARCH', 'GOARM', 'GOAMD64', 'GOFLAGS', 'BUILDAH_ISOLATION']);
+
+/**
+ * The command as a user could type it, secrets redacted (for logs and error messages only; never executed). Each
+ * argument is redacted before it is quoted, so quoting cannot split a secret past the redaction.
+ */
 export function describeCommand(cmd: ExternalCommand): string {
-  const env = Object.entries(cmd.env ?? {}).map(([k, v]) => `${k}=${quote(v)}`);
-  return redactSecrets([...env, cmd.command, ...cmd.args.map(quote)].join(' '), cmd.secrets);
+  const env = Object.entries(cmd.env ?? {}).map(([k, v]) => (SHOWN_ENV.has(k) ? `${k}=${quote(redactSecrets(v, cmd.secrets))}` : `${k}=…`));
+  return [...env, cmd.command, ...cmd.args.map((arg) => quote(redactSecrets(arg, cmd.secrets)))].join(' ');
 }

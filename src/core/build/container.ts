@@ -23,10 +23,11 @@ export interface RegistryAccess {
   insecure?: boolean | string[];
   /** A folder holding `ca.crt` (podman/buildah `--cert-dir`). */
   certDir?: string;
-  /** containers auth file (`--authfile`). */
+  /**
+   * containers auth file (`--authfile`). Credentials only ever reach the tools through a file: a `--creds user:pass`
+   * argument would be readable by every user of the machine in `ps` and /proc.
+   */
   authFile?: string;
-  /** `--creds user:password`: redacted wherever the command is shown. */
-  creds?: { username: string; password: string };
 }
 
 export interface ContainerBuildSpec {
@@ -68,10 +69,6 @@ function accessArgs(tool: ContainerTool, access: RegistryAccess, insecure: boole
   if (insecure) args.push('--tls-verify=false');
   else if (access.certDir) args.push('--cert-dir', access.certDir);
   if (access.authFile) args.push('--authfile', access.authFile);
-  if (access.creds) {
-    args.push('--creds', `${access.creds.username}:${access.creds.password}`);
-    secrets.push(access.creds.password);
-  }
   return { args, secrets };
 }
 
@@ -83,7 +80,7 @@ function keyValues(flag: string, values: Record<string, string> | undefined): st
 export function containerBuildCommand(tool: ContainerTool, settings: ContainerToolSettings, access: RegistryAccess, spec: ContainerBuildSpec): ExternalCommand {
   const insecure = (spec.pullRegistries ?? []).some((r) => isInsecure(access, r));
   // Registry credentials are for pushing; a build reads the auth file only.
-  const { args: reg } = accessArgs(tool, { ...access, creds: undefined }, insecure);
+  const { args: reg } = accessArgs(tool, access, insecure);
   const args = [
     ...globalArgs(tool, settings),
     'build',
