@@ -2,10 +2,14 @@
 // independent judge: override + patch + rollout + restore, the CVO's honesty without an override, a missing
 // image, and a concurrent override writer.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ClusterClient } from '../../src/core/cluster/client';
 import { addOverride } from '../../src/core/cluster/overrides';
-import { ORIGINAL_IMAGES_ANNOTATION } from '../../src/core/cluster/record';
+import { patchOperator } from '../../src/core/cluster/patch';
+import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL } from '../../src/core/cluster/record';
+import { OkdError } from '../../src/core/errors';
 import { apiRequest, eventually, kubectl, kubectlEnv } from '../support/apiserver/clients';
 import { type PayloadCluster, pushComponentImage, startPayloadCluster } from '../support/apiserver/payload-from-registry';
 import { cliEnv, runCli } from '../support/cli';
@@ -124,5 +128,99 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
     assert.deepEqual([...names].sort(), ['a', 'b', 'c', 'cluster-monitoring-operator', 'd', 'e', 'first', 'k1', 'k2', 'k3', 'k4']);
     const cleared = await kubectl(kenv, ['patch', 'clusterversion', 'version', '--type=merge', '-p', '{"spec":{"overrides":null}}']);
     assert.equal(cleared.code, 0, cleared.stderr);
+  });
+
+  const setOverrides = async (list: unknown[] | null) => {
+    const r = await kubectl(kenv, ['patch', 'clusterversion', 'version', '--type=merge', '-p', JSON.stringify({ spec: { overrides: list } })]);
+    assert.equal(r.code, 0, r.stderr);
+  };
+  const podImages = async (name: string) =>
+    JSON.parse((await kubectl(kenv, ['-n', NS, 'get', 'pods', '-l', `name=${name}`, '-o', 'json'])).stdout).items.map((p: { spec: { containers: { image: string }[] }; status: { phase: string } }) => [
+      p.spec.containers[0]?.image,
+      p.status.phase,
+    ]);
+
+  it("restore leaves another user's override in place and puts the payload images back itself", async () => {
+    const theirs = { kind: 'Deployment', group: 'apps', namespace: NS, name: NAME, unmanaged: true };
+    await setOverrides([theirs]);
+    const patched = await runCli(['cluster', 'patch', NAME, devImage, '--insecure'], env);
+    assert.equal(patched.code, 0, patched.stderr);
+    assert.match(patched.stdout, /override Deployment\.apps\/openshift-image-registry\/cluster-image-registry-operator unmanaged \(already set\)/);
+    assert.equal(await image(), devImage);
+
+    const restored = await runCli(['cluster', 'restore', NAME, '--insecure'], env);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /^Restored cluster-image-registry-operator: Deployment openshift-image-registry\/cluster-image-registry-operator \(the override was not okd-dev's and is left, payload images put back, rolled out\)$/m);
+    assert.deepEqual(await overrides(), [theirs], "the other user's override stays");
+    assert.equal(await image(), payloadImage);
+    assert.equal(await envOf('OPERATOR_IMAGE'), payloadImage);
+    assert.equal((await deployment()).metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION], undefined);
+    assert.deepEqual(await podImages(NAME), [[payloadImage, 'Running']]);
+    await sleep(400);
+    assert.equal(await image(), payloadImage);
+    await setOverrides(null);
+  });
+
+  it('an entry okd-dev replaced (unmanaged: false, set by another user) is put back by restore, not removed', async () => {
+    const theirs = { kind: 'Deployment', group: 'apps', namespace: NS, name: NAME, unmanaged: false };
+    const other = { kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', namespace: '', name: 'keep-me', unmanaged: true };
+    await setOverrides([theirs, other]);
+    const patched = await runCli(['cluster', 'patch', NAME, devImage, '--insecure'], env);
+    assert.equal(patched.code, 0, patched.stderr);
+    assert.deepEqual(await overrides(), [{ ...theirs, unmanaged: true }, other]);
+    assert.deepEqual(JSON.parse((await deployment()).metadata.annotations[ORIGINAL_IMAGES_ANNOTATION]).previousOverride, theirs);
+    // Patching again keeps what the first patch replaced.
+    const again = await runCli(['cluster', 'patch', NAME, devImage.replace(/@.*/, ':dev'), '--insecure'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse((await deployment()).metadata.annotations[ORIGINAL_IMAGES_ANNOTATION]).previousOverride, theirs);
+
+    const restored = await runCli(['cluster', 'restore', NAME, '--insecure'], env);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(await overrides(), [theirs, other], 'the entry that was there before our patch is back, in its place');
+    assert.equal(await image(), payloadImage);
+    assert.equal((await deployment()).metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION], undefined);
+    await setOverrides(null);
+  });
+
+  it('a failed Deployment patch puts the entry it replaced back instead of removing it', async () => {
+    const theirs = { kind: 'Deployment', group: 'apps', namespace: NS, name: NAME, unmanaged: false };
+    await setOverrides([theirs]);
+    const client = await ClusterClient.connect({ kubeconfig: pc.cluster.kubeconfigPath });
+    client.patchDeployment = async () => {
+      throw new OkdError('forbidden', 'simulated: may not patch deployments');
+    };
+    await assert.rejects(patchOperator(client, { operator: NAME, image: devImage, registry: pc.client }), /simulated: may not patch deployments; the override was put back as it was, the cluster is as before/);
+    assert.deepEqual(await overrides(), [theirs]);
+    assert.equal(await image(), payloadImage);
+    await setOverrides(null);
+  });
+
+  it('restore --all removes our override of a Deployment no longer in the payload, and puts its recorded images back', async () => {
+    const retired = 'okd-dev-retired-operator';
+    const ours = { kind: 'Deployment', group: 'apps', namespace: NS, name: retired, unmanaged: true };
+    const record = { operator: `${NS}/${retired}`, containers: { operator: payloadImage }, env: {}, image: devImage, override: ours, patchedAt: new Date().toISOString() };
+    const manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: retired, namespace: NS, labels: { [PATCHED_LABEL]: 'true' }, annotations: { [ORIGINAL_IMAGES_ANNOTATION]: JSON.stringify(record) } },
+      spec: { replicas: 1, selector: { matchLabels: { name: retired } }, template: { metadata: { labels: { name: retired } }, spec: { containers: [{ name: 'operator', image: devImage }] } } },
+    };
+    const dir = fs.mkdtempSync(path.join(path.dirname(pc.cluster.kubeconfigPath), 'retired-'));
+    const file = path.join(dir, 'deployment.json');
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    const created = await kubectl(kenv, ['create', '--validate=false', '-f', file]);
+    assert.equal(created.code, 0, created.stderr);
+    await setOverrides([ours]);
+
+    const restored = await runCli(['cluster', 'restore', '--all', '--insecure'], env);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, new RegExp(`^Restored ${NS}/${retired}: Deployment ${NS}/${retired} \\(.*rolled out\\)$`, 'm'));
+    assert.deepEqual(await overrides(), [], 'our override is removed, not orphaned');
+    const d = JSON.parse((await kubectl(kenv, ['-n', NS, 'get', 'deploy', retired, '-o', 'json'])).stdout);
+    assert.equal(d.spec.template.spec.containers[0].image, payloadImage);
+    assert.equal(d.metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION], undefined);
+    assert.deepEqual(await podImages(retired), [[payloadImage, 'Running']]);
+    const deleted = await kubectl(kenv, ['-n', NS, 'delete', 'deploy', retired]);
+    assert.equal(deleted.code, 0, deleted.stderr);
   });
 });

@@ -73,6 +73,26 @@ describe('planDeploymentPatch', () => {
     assert.equal(forgotten.metadata.labels?.[PATCHED_LABEL], undefined);
   });
 
+  it('records the override entry it replaced, and keeps it (with our override) when patching again', () => {
+    const ours = { kind: 'Deployment', group: 'apps', namespace: 'ns', name: 'op', unmanaged: true };
+    const theirs = { ...ours, unmanaged: false };
+    const first = planDeploymentPatch(deployment(), target, NEW, ours, new Date(0), theirs);
+    assert.deepEqual([first.record.override, first.record.previousOverride], [ours, theirs]);
+    const once = apply(deployment(), first.ops);
+    const again = planDeploymentPatch(once, target, NEWER, undefined);
+    assert.deepEqual([again.record.override, again.record.previousOverride], [ours, theirs]);
+    // An override that was there before us: no override of ours, nothing to put back.
+    assert.deepEqual(Object.keys(planDeploymentPatch(deployment(), target, NEW, undefined, new Date(0), theirs).record).filter((k) => k.includes('verride')), []);
+  });
+
+  it('guards adding the annotation and label maps with the resourceVersion', () => {
+    const bare = planDeploymentPatch(deployment(OLD, { resourceVersion: '11' }), target, NEW, undefined).ops;
+    const guard = bare.findIndex((op) => op.op === 'test' && op.path === '/metadata/resourceVersion' && op.value === '11');
+    assert.ok(guard >= 0 && guard < bare.findIndex((op) => op.path === '/metadata/annotations'), JSON.stringify(bare));
+    const withMaps = planDeploymentPatch(deployment(OLD, { resourceVersion: '11', annotations: { a: 'b' }, labels: { c: 'd' } }), target, NEW, undefined).ops;
+    assert.equal(withMaps.some((op) => op.path === '/metadata/resourceVersion'), false);
+  });
+
   it('refuses a Deployment without the container', () => {
     assert.throws(() => planDeploymentPatch(deployment(), { ...target, containers: [{ name: 'gone', image: OLD }] }, NEW, undefined), /has no container "gone"/);
   });

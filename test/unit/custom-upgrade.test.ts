@@ -25,10 +25,16 @@ describe('cluster upgrade: desiredUpdate', () => {
     assert.deepEqual(desiredUpdateFor(NEW, false).force, false);
   });
 
-  it('is set with one JSON patch add (which replaces an existing value), or spec itself when absent', () => {
-    assert.deepEqual(desiredUpdatePatch(running, desiredUpdateFor(NEW)), [{ op: 'add', path: '/spec/desiredUpdate', value: { version: '', image: NEW, force: true } }]);
+  it('is set with one guarded JSON patch that touches only desiredUpdate, or spec itself when absent', () => {
+    assert.deepEqual(desiredUpdatePatch(running, desiredUpdateFor(NEW)), [
+      { op: 'test', path: '/metadata/resourceVersion', value: running.metadata.resourceVersion },
+      { op: 'add', path: '/spec/desiredUpdate', value: { version: '', image: NEW, force: true } },
+    ]);
     const bare: ClusterVersion = { metadata: { name: 'version' } };
-    assert.deepEqual(desiredUpdatePatch(bare, desiredUpdateFor(NEW)), [{ op: 'add', path: '/spec', value: { desiredUpdate: { version: '', image: NEW, force: true } } }]);
+    assert.deepEqual(desiredUpdatePatch(bare, desiredUpdateFor(NEW)), [
+      { op: 'test', path: '/metadata/resourceVersion', value: undefined },
+      { op: 'add', path: '/spec', value: { desiredUpdate: { version: '', image: NEW, force: true } } },
+    ]);
   });
 });
 

@@ -17,7 +17,13 @@ ${clusterOptionsUsage}`;
 
 function describe(r: RestoredOperator): string {
   const images = Object.entries(r.images).map(([c, image]) => `  container ${c}: ${image}`);
-  const how = r.by === 'cvo' ? (r.overrideRemoved ? 'override removed, payload Deployment back' : 'payload Deployment back') : 'recorded images put back (the override was not ours)';
+  const override = r.overridePutBack
+    ? 'the override that was there before okd-dev put back'
+    : r.overrideRemoved
+      ? 'override removed'
+      : 'the override was not okd-dev\'s and is left';
+  const back = r.inPayload ? (r.by === 'cvo' ? 'payload Deployment back' : 'payload images put back') : 'recorded images put back (the Deployment is not in the payload)';
+  const how = `${override}, ${back}`;
   return [`Restored ${r.operator}: Deployment ${r.namespace}/${r.name} (${how}${r.verified ? ', rolled out' : ''})`, ...images].join('\n');
 }
 

@@ -60,11 +60,14 @@ export interface OverrideWriteOptions {
 export interface OverrideWriteResult {
   changed: boolean;
   overrides: ComponentOverride[];
+  /** The entry of this key as it was before the write (absent when there was none): what to put back to undo it. */
+  previous?: ComponentOverride;
 }
 
 /** Read, compute, guarded patch; on a conflict (409, or 422 from a failed `test`) read again and retry. */
 async function writeOverrides(
   client: ClusterClient,
+  key: OverrideKey,
   edit: (list: ComponentOverride[] | null | undefined) => { list: ComponentOverride[]; changed: boolean },
   options: OverrideWriteOptions,
 ): Promise<OverrideWriteResult> {
@@ -72,10 +75,12 @@ async function writeOverrides(
   for (let attempt = 1; ; attempt++) {
     const cv = await client.getClusterVersion();
     const { list, changed } = edit(cv.spec?.overrides);
-    if (!changed) return { changed: false, overrides: list };
+    const found = (cv.spec?.overrides ?? []).find((o) => sameOverride(o, key));
+    const previous = found ? { previous: { ...found } } : {};
+    if (!changed) return { changed: false, overrides: list, ...previous };
     try {
       const written = await client.patchClusterVersion(overridesPatch(cv, list));
-      return { changed: true, overrides: written.spec?.overrides ?? [] };
+      return { changed: true, overrides: written.spec?.overrides ?? [], ...previous };
     } catch (err) {
       const retryable = err instanceof OkdError && (err.kind === 'conflict' || err.kind === 'invalid-input');
       if (!retryable) throw err;
@@ -99,12 +104,12 @@ async function writeOverrides(
 
 /** Adds (or sets) one override, keeping every other entry and its position. */
 export function addOverride(client: ClusterClient, entry: ComponentOverride, options: OverrideWriteOptions = {}): Promise<OverrideWriteResult> {
-  return writeOverrides(client, (list) => addOverrideEntries(list, entry), options);
+  return writeOverrides(client, entry, (list) => addOverrideEntries(list, entry), options);
 }
 
 /** Removes the override of this key, keeping every other entry and its position. */
 export function removeOverride(client: ClusterClient, key: OverrideKey, options: OverrideWriteOptions = {}): Promise<OverrideWriteResult> {
-  return writeOverrides(client, (list) => removeOverrideEntries(list, key), options);
+  return writeOverrides(client, key, (list) => removeOverrideEntries(list, key), options);
 }
 
 /** The override that makes the CVO leave a Deployment alone. */

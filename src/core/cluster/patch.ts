@@ -64,16 +64,20 @@ export function planDeploymentPatch(
   image: string,
   override: ComponentOverride | undefined,
   now: Date = new Date(),
+  previousOverride?: ComponentOverride,
 ): { ops: JsonPatchOp[]; record: PatchRecord } {
   const previous = readPatchRecord(deployment);
   const containers = deployment.spec?.template?.spec?.containers ?? [];
+  // The override we added (and the entry it replaced): this patch's, or kept from an earlier patch.
+  const ours = override ? { override, previousOverride } : { override: previous?.override, previousOverride: previous?.override ? previous.previousOverride : undefined };
   const record: PatchRecord = {
     operator: target.operator,
     ...(target.component ? { component: target.component } : {}),
     containers: {},
     env: {},
     image,
-    ...(override ?? previous?.override ? { override: (override ?? previous?.override) as ComponentOverride } : {}),
+    ...(ours.override ? { override: ours.override } : {}),
+    ...(ours.override && ours.previousOverride ? { previousOverride: ours.previousOverride } : {}),
     patchedAt: now.toISOString(),
   };
   const ops: JsonPatchOp[] = [];
@@ -105,6 +109,9 @@ export function planDeploymentPatch(
   const annotations = deployment.metadata.annotations;
   const labels = deployment.metadata.labels;
   const recordText = JSON.stringify(record);
+  // Adding a whole map replaces one another writer may have added meanwhile: only if the object is as read.
+  const rv = deployment.metadata.resourceVersion;
+  if ((!annotations || !labels) && rv !== undefined) ops.push({ op: 'test', path: '/metadata/resourceVersion', value: rv });
   ops.push(
     annotations
       ? { op: 'add', path: `/metadata/annotations/${pointerSegment(ORIGINAL_IMAGES_ANNOTATION)}`, value: recordText }
@@ -158,7 +165,7 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
   try {
     for (let attempt = 1; !deployment; attempt++) {
       const live = await client.getDeployment(target.namespace, target.name);
-      const plan = planDeploymentPatch(live, target, image, added.changed ? override : undefined);
+      const plan = planDeploymentPatch(live, target, image, added.changed ? override : undefined, new Date(), added.previous);
       step(`setting ${target.containers.map((c) => c.name).join(', ')} of ${where} to ${image}`);
       try {
         deployment = await client.patchDeployment(target.namespace, target.name, plan.ops);
@@ -171,17 +178,27 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
   } catch (err) {
     const reason = err instanceof OkdError ? err.message : (err as Error).message;
     if (!added.changed) throw new OkdError(err instanceof OkdError ? err.kind : 'failed', `patching ${where} failed: ${reason}; the override was there before and stays`, undefined, { cause: err });
+    // Undo our override: put back the entry it replaced (e.g. unmanaged: false), or remove the key we added.
+    const putBack = added.previous;
     try {
-      await removeOverride(client, override);
+      if (putBack) await addOverride(client, putBack);
+      else await removeOverride(client, override);
     } catch (undoErr) {
       throw new OkdError(
         'failed',
-        `patching ${where} failed: ${reason}; removing the override again failed too: ${(undoErr as Error).message}`,
-        `remove it with \`okd-dev cluster override remove deployment/${target.namespace}/${target.name}\``,
+        `patching ${where} failed: ${reason}; ${putBack ? 'putting the previous override back' : 'removing the override again'} failed too: ${(undoErr as Error).message}`,
+        putBack
+          ? `set it back with \`oc patch clusterversion version\` (it was ${JSON.stringify(putBack)})`
+          : `remove it with \`okd-dev cluster override remove deployment/${target.namespace}/${target.name}\``,
         { cause: err },
       );
     }
-    throw new OkdError(err instanceof OkdError ? err.kind : 'failed', `patching ${where} failed: ${reason}; the override was removed again, the cluster is as before`, err instanceof OkdError ? err.hint : undefined, { cause: err });
+    throw new OkdError(
+      err instanceof OkdError ? err.kind : 'failed',
+      `patching ${where} failed: ${reason}; ${putBack ? 'the override was put back as it was' : 'the override was removed again'}, the cluster is as before`,
+      err instanceof OkdError ? err.hint : undefined,
+      { cause: err },
+    );
   }
   return { target, image, release: { version: release.version, image: releaseImage }, override, overrideAdded: added.changed, record: record as PatchRecord, deployment };
 }

@@ -17,6 +17,11 @@ export interface PatchRecord {
   image: string;
   /** The override we added; absent when it was there before us (restore then leaves it). */
   override?: ComponentOverride;
+  /**
+   * The entry of that key our override replaced (e.g. `unmanaged: false` set by someone else): restore and the undo
+   * of a failed patch write it back instead of removing the key.
+   */
+  previousOverride?: ComponentOverride;
   patchedAt: string;
 }
 

@@ -2,7 +2,7 @@ import { OkdError } from '../errors';
 import type { Release, Workload } from '../release/model';
 import type { ClusterClient } from './client';
 import { findOperatorDeployment } from './operator';
-import { deploymentOverride, formatOverride, removeOverride, sameOverride } from './overrides';
+import { addOverride, deploymentOverride, formatOverride, removeOverride, sameOverride } from './overrides';
 import { type PayloadOptions, readClusterRelease } from './patch';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
 import { type RolloutProgress, waitForRollout } from './rollout';
@@ -23,6 +23,10 @@ export interface RestoredOperator {
   /** Container -> image it runs again (the payload's). */
   images: Record<string, string>;
   overrideRemoved: boolean;
+  /** The entry our override had replaced, written back instead of removing the key (restore leaves it). */
+  overridePutBack?: ComponentOverride;
+  /** False when the Deployment is not in the cluster's payload (the CVO cannot put it back: restore does). */
+  inPayload: boolean;
   /** How the images came back: the CVO (override removed) or our own patch (the override was not ours). */
   by: 'cvo' | 'okd-dev';
   verified: boolean;
@@ -89,14 +93,28 @@ async function restoreDeployment(
   if (!record && workload) for (const c of workload.containers) if (!c.init) images[c.name] = c.image;
   const override = deploymentOverride(namespace, name);
   const cv = await client.getClusterVersion();
-  const overrideSet = (cv.spec?.overrides ?? []).some((o) => sameOverride(o, override));
-  const ours = record?.override !== undefined || explicit;
+  const entry = (cv.spec?.overrides ?? []).find((o) => sameOverride(o, override));
+  // Ours when our record says we added it; without a record, when the user named this operator.
+  const ours = record ? record.override !== undefined : explicit;
   let overrideRemoved = false;
+  let overridePutBack: ComponentOverride | undefined;
+  let unmanaged = entry?.unmanaged === true;
   let by: RestoredOperator['by'] = 'cvo';
-  if (overrideSet && ours && workload) {
-    step(`removing the override for Deployment ${namespace}/${name}`);
-    overrideRemoved = (await removeOverride(client, override)).changed;
-  } else if (!workload || overrideSet) {
+  if (entry && ours) {
+    const previous = record?.previousOverride;
+    if (previous) {
+      step(`putting back the override for Deployment ${namespace}/${name} as it was before the patch (unmanaged: ${previous.unmanaged})`);
+      await addOverride(client, previous);
+      overridePutBack = previous;
+      unmanaged = previous.unmanaged === true;
+    } else {
+      step(`removing the override for Deployment ${namespace}/${name}`);
+      overrideRemoved = (await removeOverride(client, override)).changed;
+      unmanaged = false;
+    }
+  }
+  if (!workload) step(`Deployment ${namespace}/${name} is not in the payload of the cluster's release: the cluster-version operator will not put it back`);
+  if (!workload || unmanaged) {
     // Not the CVO's to put back (not in the payload, or someone else's override): put the recorded images back.
     by = 'okd-dev';
     const ops = imagesBackPatch(deployment, images, record);
@@ -121,12 +139,13 @@ async function restoreDeployment(
   }
   const forget = forgetRecordPatch(await client.getDeployment(namespace, name));
   if (forget.length) await client.patchDeployment(namespace, name, forget);
-  return { operator, namespace, name, images, overrideRemoved, by, verified };
+  return { operator, namespace, name, images, overrideRemoved, ...(overridePutBack ? { overridePutBack } : {}), inPayload: workload !== undefined, by, verified };
 }
 
 /**
- * Puts an operator back to the payload's Deployment: removes the override (even one we did not create: the user
- * named this operator), waits until the CVO has put the payload's images back and the rollout is complete, and
+ * Puts an operator back to the payload's Deployment: removes the override we added (or puts back the entry it
+ * replaced; an override someone else set before our patch stays, and we put the recorded images back ourselves;
+ * without any record of ours, the override is removed: the user named this operator), waits until the CVO has put the payload's images back and the rollout is complete, and
  * removes our record from the Deployment.
  */
 export async function restoreOperator(client: ClusterClient, operator: string, options: RestoreOptions): Promise<RestoredOperator> {

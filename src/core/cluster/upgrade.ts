@@ -7,7 +7,7 @@ import { readRelease } from '../release/reader';
 import type { ClusterClient, WatchHandle } from './client';
 import { watchClusterVersion } from './clusterversion';
 import { resolveImageDigest } from './patch';
-import { type ClusterVersion, conditionOf, type HistoryEntry, type JsonPatchOp } from './types';
+import { type ClusterVersion, conditionOf, type HistoryEntry, type JsonPatchOp, type ReleaseRef } from './types';
 
 /** `spec.desiredUpdate` as `oc adm upgrade --to-image IMAGE --allow-explicit-upgrade --force` writes it. */
 export interface DesiredUpdate {
@@ -35,16 +35,33 @@ export interface UpgradePlan {
   alreadyThere: boolean;
   /** ClusterVersion conditions worth knowing before upgrading (Upgradeable=False, Failing=True). */
   warnings: string[];
+  /**
+   * spec.desiredUpdate when the plan was read (null: none). startUpgrade refuses to apply the plan when another
+   * writer has changed it since; absent in a plan made elsewhere (then the desiredUpdate read just before is kept).
+   */
+  desiredUpdateBefore?: (ReleaseRef & { force?: boolean }) | null;
 }
 
 export function desiredUpdateFor(image: string, force = true): DesiredUpdate {
   return { version: '', image, force };
 }
 
-/** The JSON patch setting spec.desiredUpdate (`add` replaces an existing value; spec may be absent). */
+/**
+ * The JSON patch setting spec.desiredUpdate, and nothing else, only if it is still what `cv` says: a `test` of the
+ * current desiredUpdate before replacing it, or of the resourceVersion when there is none (a `test` of a missing
+ * path cannot express "still absent"; `add /spec` would otherwise drop the overrides another writer added).
+ */
 export function desiredUpdatePatch(cv: ClusterVersion, update: DesiredUpdate): JsonPatchOp[] {
-  if (!cv.spec) return [{ op: 'add', path: '/spec', value: { desiredUpdate: update } }];
-  return [{ op: 'add', path: '/spec/desiredUpdate', value: update }];
+  const current = cv.spec?.desiredUpdate;
+  if (current !== undefined && current !== null) {
+    return [
+      { op: 'test', path: '/spec/desiredUpdate', value: current },
+      { op: 'replace', path: '/spec/desiredUpdate', value: update },
+    ];
+  }
+  const guard: JsonPatchOp = { op: 'test', path: '/metadata/resourceVersion', value: cv.metadata.resourceVersion };
+  if (!cv.spec) return [guard, { op: 'add', path: '/spec', value: { desiredUpdate: update } }];
+  return [guard, { op: 'add', path: '/spec/desiredUpdate', value: update }];
 }
 
 export type UpgradeState =
@@ -116,6 +133,7 @@ export async function planUpgrade(options: UpgradeOptions): Promise<UpgradePlan>
     desiredUpdate: desiredUpdateFor(image, options.force ?? true),
     alreadyThere: state.state === 'completed',
     warnings: upgradeWarnings(cv),
+    desiredUpdateBefore: cv.spec?.desiredUpdate ?? null,
   };
 }
 
@@ -143,11 +161,39 @@ export interface UpgradeResult {
   ms: number;
 }
 
-/** Writes spec.desiredUpdate of the plan. */
-export async function startUpgrade(client: ClusterClient, plan: UpgradePlan, token?: CancellationTokenLike): Promise<void> {
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Writes spec.desiredUpdate of the plan with a guarded patch (see desiredUpdatePatch). Refuses when another writer
+ * changed spec.desiredUpdate since the plan was read; when only something else moved (status, overrides), reads
+ * again and retries.
+ */
+export async function startUpgrade(client: ClusterClient, plan: UpgradePlan, token?: CancellationTokenLike, attempts = 8): Promise<void> {
   throwIfCancelled(token, 'upgrade');
-  const cv = await client.getClusterVersion();
-  await client.patchClusterVersion(desiredUpdatePatch(cv, plan.desiredUpdate));
+  let expected = plan.desiredUpdateBefore;
+  const moved = (now: ClusterVersion) =>
+    new OkdError(
+      'conflict',
+      `spec.desiredUpdate of context ${client.context} changed since the upgrade was planned (now ${JSON.stringify(now.spec?.desiredUpdate ?? null)})`,
+      'someone else is upgrading this cluster; check `okd-dev cluster status` and plan again',
+    );
+  for (let attempt = 1; ; attempt++) {
+    const cv = await client.getClusterVersion();
+    if (expected === undefined) expected = cv.spec?.desiredUpdate ?? null;
+    if (!sameJson(cv.spec?.desiredUpdate, expected)) throw moved(cv);
+    try {
+      await client.patchClusterVersion(desiredUpdatePatch(cv, plan.desiredUpdate));
+      break;
+    } catch (err) {
+      // A failed `test` (422) or a conflict: read again; go on only if desiredUpdate is still what the plan saw.
+      if (!(err instanceof OkdError && (err.kind === 'conflict' || err.kind === 'invalid-input'))) throw err;
+      const now = await client.getClusterVersion();
+      if (!sameJson(now.spec?.desiredUpdate, expected)) throw moved(now);
+      if (err.kind === 'invalid-input' && now.metadata.resourceVersion === cv.metadata.resourceVersion) throw err;
+      if (attempt >= attempts) throw new OkdError('conflict', `the ClusterVersion kept changing under us (${attempts} attempts)`, 'try again', { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    }
+  }
   client.logger.info(`upgrade: spec.desiredUpdate of context ${client.context} set to ${JSON.stringify(plan.desiredUpdate)}`);
 }
 
