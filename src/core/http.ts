@@ -14,7 +14,7 @@ export interface HttpRequestOptions {
   headers?: Record<string, string>;
   body?: Buffer | Readable;
   signal?: AbortSignal;
-  /** Follow 301/302/303/307/308 (GET and HEAD only), dropping Authorization when the host changes. */
+  /** Follow 301/302/303/307/308 (GET and HEAD only), dropping Authorization when the host changes or https goes to http. */
   followRedirects?: boolean;
   tls?: HttpTlsOptions;
 }
@@ -98,8 +98,9 @@ export async function httpRequest(target: string, options: HttpRequestOptions): 
     if (!redirect) return { status: res.statusCode ?? 0, headers: headerMap(res), url: url.toString(), body: res };
     res.resume();
     const next = new URL(location, url);
-    if (next.host !== url.host) {
-      // Blob storage behind a redirect gets a signed URL; the registry's token must not travel there.
+    if (next.host !== url.host || (url.protocol === 'https:' && next.protocol !== 'https:')) {
+      // Blob storage behind a redirect gets a signed URL; the registry's token must not travel there, nor go out in
+      // clear text on a downgrade to http (even to the same host).
       headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
     }
     url = next;

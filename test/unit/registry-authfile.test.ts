@@ -92,4 +92,23 @@ describe('auth files', () => {
       message: `auth file ${path.join(root, 'missing.json')} does not exist`,
     });
   });
+
+  it('reports where a malformed file breaks without quoting any of its text (credentials)', () => {
+    const secret = b64('robot$okd+ci:s3cr3t-Passw0rd-XYZ');
+    const file = write(path.join(root, 'leaky.json'), `{"auths":{"quay.io":{"auth":"${secret}","x":}}}`);
+    let message = '';
+    assert.throws(() => findCredentials('quay.io', 'okd/app', { authFile: file, env: {}, homeDir: home }), (err: Error) => {
+      message = err.message;
+      return true;
+    });
+    assert.equal(message, `auth file ${file} is malformed: not valid JSON (at line 1, column ${secret.length + 36})`);
+    // No piece of the credential (nor of the decoded user:password) may appear, not even the last few characters.
+    const rest = message.replace(file, '');
+    for (const text of [secret, 'robot$okd+ci:s3cr3t-Passw0rd-XYZ']) {
+      for (let i = 0; i + 4 <= text.length; i++) assert.ok(!rest.includes(text.slice(i, i + 4)), `message quotes "${text.slice(i, i + 4)}"`);
+    }
+    const multiline = JSON.stringify({ auths: { 'quay.io': { auth: secret } } }, null, 2).replace(`"${secret}"`, `"${secret}",`);
+    assert.throws(() => parseAuthFile(multiline, '/x/m.json'), { message: 'auth file /x/m.json is malformed: not valid JSON (at line 5, column 5)' });
+    assert.throws(() => parseAuthFile(multiline, '/x/m.json'), (err: Error) => !err.message.includes(secret.slice(-6)));
+  });
 });

@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
 import type { CancellationTokenLike } from '../cancel';
 import { OkdError } from '../errors';
 import { type LayerToPush, type ManifestFormat, pushImage, type PushedImage } from '../image/push';
 import { digestPullspec, type Pullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
+import { VerifyingStream, verifyBuffer } from '../registry/digest';
 import { type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest, isIndexMediaType, MediaTypes } from '../registry/types';
 
 /** An image in an OCI layout folder (`buildah push IMAGE oci:DIR`). */
@@ -15,10 +17,39 @@ export interface OciLayoutImage {
   config: ImageConfig;
 }
 
-function blobPath(dir: string, digest: string): string {
-  const [algorithm, hex] = digest.split(':');
-  if (!algorithm || !hex || !/^[a-f0-9]+$/.test(hex)) throw new OkdError('integrity', `bad digest ${digest} in the OCI layout ${dir}`);
-  return path.join(dir, 'blobs', algorithm, hex);
+const sha256Pattern = /^sha256:[a-f0-9]{64}$/;
+
+/** The file of a blob; only a well-formed sha256 digest becomes a path (nothing outside `blobs/sha256/`). */
+function blobPath(dir: string, digest: unknown): string {
+  if (typeof digest !== 'string' || !sha256Pattern.test(digest)) {
+    throw new OkdError('integrity', `bad digest ${JSON.stringify(digest)} in the OCI layout ${dir}: only sha256:<64 hex> digests are read`);
+  }
+  return path.join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+}
+
+/** A JSON blob (index, manifest, config) read whole and checked against its descriptor's digest and size. */
+function readJsonBlob<T>(dir: string, descriptor: { digest: string; size?: number } | undefined, what: string): T {
+  const file = blobPath(dir, descriptor?.digest);
+  const digest = descriptor?.digest as string;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new OkdError('not-found', `the ${what} ${digest} is missing from the OCI layout ${dir}`, undefined, { cause: err });
+  }
+  verifyBuffer(bytes, digest, typeof descriptor?.size === 'number' ? descriptor.size : undefined, `the OCI layout ${dir}`);
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch {
+    throw new OkdError('failed', `the ${what} ${digest} in the OCI layout ${dir} is not JSON`);
+  }
+}
+
+/** A layer's bytes from the layout, verified against its digest and size as they stream (an error instead of 'end'). */
+export function openLayoutBlob(dir: string, descriptor: { digest: string; size: number }): Readable {
+  const verifier = new VerifyingStream(descriptor.digest, descriptor.size, `the OCI layout ${dir}`);
+  pipeline(fs.createReadStream(blobPath(dir, descriptor.digest)), verifier, () => undefined);
+  return verifier;
 }
 
 export function readOciLayout(dir: string): OciLayoutImage {
@@ -31,12 +62,12 @@ export function readOciLayout(dir: string): OciLayoutImage {
   let entry = index.manifests?.[0];
   if (!entry) throw new OkdError('not-found', `the OCI layout ${dir} holds no image`);
   if (isIndexMediaType(entry.mediaType)) {
-    const nested = JSON.parse(fs.readFileSync(blobPath(dir, entry.digest), 'utf8')) as ImageIndex;
-    entry = nested.manifests[0];
+    const nested = readJsonBlob<ImageIndex>(dir, entry, 'index');
+    entry = nested.manifests?.[0];
     if (!entry) throw new OkdError('not-found', `the OCI layout ${dir} holds an empty index`);
   }
-  const manifest = JSON.parse(fs.readFileSync(blobPath(dir, entry.digest), 'utf8')) as ImageManifest;
-  const config = JSON.parse(fs.readFileSync(blobPath(dir, manifest.config.digest), 'utf8')) as ImageConfig;
+  const manifest = readJsonBlob<ImageManifest>(dir, entry, 'manifest');
+  const config = readJsonBlob<ImageConfig>(dir, manifest.config, 'config');
   return { dir, manifest, mediaType: manifest.mediaType ?? entry.mediaType, config };
 }
 
@@ -80,7 +111,7 @@ export async function pushOciLayout(
       };
       return { descriptor: { mediaType: sameCompression(hit.descriptor.mediaType, format), digest: hit.descriptor.digest, size: hit.descriptor.size }, diffId, mountFrom: [hit.repository], data: unmountable };
     }
-    return { descriptor: { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size }, diffId, data: () => fs.createReadStream(blobPath(image.dir, descriptor.digest)) };
+    return { descriptor: { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size }, diffId, data: () => openLayoutBlob(image.dir, descriptor) };
   });
   const pushed = await pushImage(client, to.registry, to.repository, tag, { format, config: image.config, layers }, token);
   return {

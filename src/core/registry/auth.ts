@@ -52,6 +52,11 @@ export class Authenticator {
   /** Sends `req` with whatever authorization `scope` needs, answering one 401 with fresh credentials. */
   async request(req: TransportRequest, scope: AccessScope): Promise<RegistryResponse> {
     const { registry } = req;
+    if (!this.isRegistryUrl(req)) {
+      // An absolute URL elsewhere (an upload Location on storage or another host): the registry's credentials stay home.
+      this.logger.debug(`registry ${registry}: ${req.method} to ${new URL(req.url).host} sent without the registry's authorization`);
+      return this.transport.request(req);
+    }
     let auth = await this.authorize(registry, scope, req.token, false);
     for (let attempt = 0; ; attempt++) {
       const res = await this.transport.request({
@@ -76,6 +81,19 @@ export class Authenticator {
       auth = await this.authorize(registry, scope, req.token, true);
       if (!auth.header) throw this.rejected(registry, scope, undefined);
     }
+  }
+
+  /** Whether `req` goes to the registry's own endpoint (a path, or an absolute URL with the same scheme and host). */
+  private isRegistryUrl(req: TransportRequest): boolean {
+    if (req.url.startsWith('/')) return true;
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return false;
+    }
+    const base = new URL(this.transport.baseUrl(req.registry));
+    return url.protocol === base.protocol && url.host === base.host;
   }
 
   /** The authorization header for a request, pinging the registry once to learn its challenge. */

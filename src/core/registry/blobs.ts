@@ -1,7 +1,8 @@
 import { type Readable, pipeline } from 'node:stream';
 import type { CancellationTokenLike } from '../cancel';
 import type { RegistryContext } from './context';
-import { VerifyingStream, assertSupportedDigest, verifyBuffer } from './digest';
+import { OkdError } from '../errors';
+import { VerifyingStream, assertSupportedDigest, sizeError, verifyBuffer } from './digest';
 import { repoRef, unexpectedResponse } from './response-errors';
 import type { RegistryResponse } from './response';
 
@@ -30,7 +31,13 @@ async function getBlob(
   return res;
 }
 
-/** Reads a whole blob into memory, verified against the descriptor's digest and size. For configs and small layers. */
+/** The most a blob without a known size may be to be read into memory; larger ones need their size, or openBlob. */
+export const maxUnsizedBlobBytes = 64 * 1024 * 1024;
+
+/**
+ * Reads a whole blob into memory, verified against the descriptor's digest and size. For configs and small layers:
+ * reading stops past the descriptor's size, or past 64 MiB when the size is not given.
+ */
 export async function readBlob(
   ctx: RegistryContext,
   registry: string,
@@ -39,8 +46,20 @@ export async function readBlob(
   token?: CancellationTokenLike,
 ): Promise<Buffer> {
   const res = await getBlob(ctx, registry, repository, blob, token);
-  const data = await res.buffer();
-  verifyBuffer(data, blob.digest, blob.size, repoRef(registry, repository));
+  const source = repoRef(registry, repository);
+  const sized = typeof blob.size === 'number';
+  const data = await res.buffer({
+    bytes: sized ? (blob.size as number) : maxUnsizedBlobBytes,
+    error: (received) =>
+      sized
+        ? sizeError(blob.digest, source, blob.size as number, received)
+        : new OkdError(
+            'unsupported',
+            `blob ${blob.digest} from ${source} is more than ${maxUnsizedBlobBytes} bytes, the most read into memory for a blob without a known size`,
+            'pass the blob\'s size from its descriptor, or stream it',
+          ),
+  });
+  verifyBuffer(data, blob.digest, blob.size, source);
   return data;
 }
 

@@ -75,14 +75,17 @@ export async function getManifest(
   if (res.status !== 200) {
     throw await unexpectedResponse(res, registry, repository, { kind: byDigest ? 'manifest' : 'tag', name: reference, action: 'GET manifest' });
   }
+  const tooLarge = (bytes: number, atLeast: boolean) =>
+    new OkdError('unsupported', `manifest ${reference} in ${where} is ${atLeast ? 'more than ' : ''}${bytes} bytes, more than a manifest can be (${maxManifestBytes} bytes)`);
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxManifestBytes) {
     await res.discard();
-    throw new OkdError('unsupported', `manifest ${reference} in ${where} is ${declared} bytes, more than a manifest can be`);
+    throw tooLarge(declared, false);
   }
   const headerDigest = res.headers.get('docker-content-digest');
   const contentType = res.headers.get('content-type');
-  const bytes = await res.buffer();
+  // Content-Length may be absent (chunked) or wrong: the cap holds while reading too.
+  const bytes = await res.buffer({ bytes: maxManifestBytes, error: () => tooLarge(maxManifestBytes, true) });
   const digest = sha256Digest(bytes);
   const expected = byDigest ? reference : headerDigest?.startsWith('sha256:') ? headerDigest : undefined;
   if (expected && expected !== digest) {

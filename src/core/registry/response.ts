@@ -41,12 +41,22 @@ export class RegistryResponse {
     return this.res.status >= 200 && this.res.status < 300;
   }
 
-  async buffer(): Promise<Buffer> {
+  /**
+   * The whole body. With `limit`, reading stops (and the connection is dropped) as soon as more than `limit.bytes`
+   * arrive, whatever Content-Length said (a chunked body declares none): `limit.error(received)` is thrown.
+   */
+  async buffer(limit?: { bytes: number; error: (received: number) => Error }): Promise<Buffer> {
     this.take();
     const chunks: Buffer[] = [];
+    let received = 0;
     try {
       for await (const chunk of this.res.body as AsyncIterable<Buffer>) {
         this.stats.bytesRead += chunk.length;
+        received += chunk.length;
+        if (limit && received > limit.bytes) {
+          this.res.body.destroy();
+          throw limit.error(received);
+        }
         chunks.push(chunk);
       }
     } finally {

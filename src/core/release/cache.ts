@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +27,19 @@ export const CACHE_SCHEMA = 1;
 export const RELEASE_SCHEMA = 2;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Writes through a temp file next to `target` (unique even for writes of the same key in one millisecond) and a rename. */
+async function writeAtomic(target: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temp = `${target}.${process.pid}.${randomUUID()}.tmp`;
+  try {
+    await fs.writeFile(temp, text);
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
 
 /** `OKD_DEV_CACHE_DIR`, else `$XDG_CACHE_HOME/okd-dev`, else `~/.cache/okd-dev`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
@@ -72,10 +86,7 @@ export class ReleaseCache {
   async put(payload: CachedPayload, platform?: string): Promise<void> {
     const key = ReleaseCache.key(payload.listDigest ?? payload.digest, payload.listDigest ? platform : undefined);
     const target = this.file(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    await fs.writeFile(temp, JSON.stringify(payload));
-    await fs.rename(temp, target);
+    await writeAtomic(target, JSON.stringify(payload));
   }
 
   /**
@@ -93,11 +104,8 @@ export class ReleaseCache {
 
   async putRelease(digest: string, view: string, release: Release): Promise<void> {
     const target = this.releaseFile(digest, view);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
     const listed: Release = { ...release, manifests: release.manifests.map(({ content: _content, ...manifest }) => manifest) };
-    await fs.writeFile(temp, JSON.stringify({ schema: RELEASE_SCHEMA, release: listed }));
-    await fs.rename(temp, target);
+    await writeAtomic(target, JSON.stringify({ schema: RELEASE_SCHEMA, release: listed }));
   }
 
   private releaseFile(digest: string, view: string): string {

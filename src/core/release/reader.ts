@@ -47,7 +47,10 @@ export async function readRelease(pullspecText: string | Pullspec, options: Read
   }
   const payload = await readPayload(ref, options, image);
   const release = releaseFromPayload(payload, options);
-  if (options.cache) await options.cache.putRelease(payload.listDigest ?? payload.digest, view, release);
+  if (options.cache) {
+    const cache = options.cache;
+    await cacheWrite(() => cache.putRelease(payload.listDigest ?? payload.digest, view, release), cache, options.logger);
+  }
   return release;
 }
 
@@ -116,8 +119,20 @@ export async function readPayload(pullspecText: string | Pullspec, options: Read
     layers: layers.map((layer) => layer.digest),
     files: Object.fromEntries(files),
   };
-  if (options.cache) await options.cache.put(payload, platformKey);
+  if (options.cache) {
+    const cache = options.cache;
+    await cacheWrite(() => cache.put(payload, platformKey), cache, logger);
+  }
   return payload;
+}
+
+/** Caching is best effort: the data is already read, so a cache that cannot be written costs a warning, not the read. */
+async function cacheWrite(write: () => Promise<void>, cache: ReleaseCache, logger: Logger | undefined): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    (logger ?? silentLogger).warn(`release cache ${cache.dir} could not be written: ${(err as Error).message}`);
+  }
 }
 
 function notAPayload(pullSpec: string, why: string): OkdError {
