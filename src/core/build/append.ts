@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { loadTarStream } from '../lazyModules';
 import type { CancellationTokenLike } from '../cancel';
 import { OkdError } from '../errors';
-import { type LayerBlob, type LayerEntry, sha256 } from '../image/layer';
+import { type LayerBlob, type LayerEntry, sha256, tarEntries } from '../image/layer';
 import { manifestMediaType, type ManifestFormat, type PushedImage } from '../image/push';
 import { digestPullspec, formatPullspec, type Pullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
@@ -142,35 +141,8 @@ export const DEFAULT_LAYER_GZIP_LEVEL = 1;
 /** The tarball is deflated in pieces of this size on the thread pool at once (like pigz). Fixed, so output is reproducible. */
 const GZIP_PIECE = 512 * 1024;
 
-/** Tars the entries with their parent folders, in order (the same tar the image layer builder writes). */
-export async function tarEntries(entries: LayerEntry[]): Promise<Buffer> {
-  const pack = loadTarStream().pack();
-  const mtime = new Date(0);
-  const folders = new Set<string>();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk: unknown) => {
-      chunks.push(chunk as Buffer);
-    });
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  for (const entry of entries) {
-    const parts = entry.path.split('/').filter(Boolean);
-    for (let i = 1; i < parts.length; i++) {
-      const folder = parts.slice(0, i).join('/') + '/';
-      if (folders.has(folder)) continue;
-      folders.add(folder);
-      pack.entry({ name: folder, type: 'directory', mode: 0o755, mtime: entry.mtime ?? mtime });
-    }
-    await new Promise<void>((resolve, reject) =>
-      pack.entry({ name: parts.join('/'), mode: entry.mode ?? 0o644, mtime: entry.mtime ?? mtime, size: entry.content.length }, entry.content, (err) => (err ? reject(err) : resolve())),
-    );
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+/** The fast path tars its layer like every other layer (re-exported for its tests). */
+export { tarEntries };
 
 const deflateRaw = promisify(zlib.deflateRaw) as (data: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 

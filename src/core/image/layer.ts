@@ -25,8 +25,8 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** Tars the entries (with their parent folders, in order) and gzips them: one image layer. */
-export async function buildLayer(entries: LayerEntry[], options: { gzipLevel?: number; oci?: boolean } = {}): Promise<LayerBlob> {
+/** Tars the entries with their parent folders, in order, with fixed times: the same entries give the same bytes. */
+export async function tarEntries(entries: LayerEntry[]): Promise<Buffer> {
   const pack = loadTarStream().pack();
   const mtime = new Date(0);
   const folders = new Set<string>();
@@ -52,7 +52,12 @@ export async function buildLayer(entries: LayerEntry[], options: { gzipLevel?: n
   }
   pack.finalize();
   await done;
-  const tarball = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** Tars the entries (with their parent folders, in order) and gzips them: one image layer. */
+export async function buildLayer(entries: LayerEntry[], options: { gzipLevel?: number; oci?: boolean } = {}): Promise<LayerBlob> {
+  const tarball = await tarEntries(entries);
   const data = zlib.gzipSync(tarball, { level: options.gzipLevel ?? 6 });
   return {
     mediaType: options.oci === false ? MediaTypes.dockerLayerGzip : MediaTypes.ociLayerGzip,
