@@ -13,10 +13,10 @@ import { DevLoopError, type DevLoopResult, runDevLoop } from '../../src/core/dev
 import { describeWorkspace } from '../../src/core/workspace';
 import { readRelease } from '../../src/core/release/reader';
 import { kubectl, kubectlEnv } from '../support/apiserver/clients';
-import { cliEnv } from '../support/cli';
+import { cliEnv, runCli } from '../support/cli';
 import { skopeoInspect } from '../support/registry';
 import { createSampleOperator, SAMPLE_COMPONENT, type SampleOperator } from '../support/sample-operator';
-import { type DevWorld, runOkdDevFromSource, startDevWorld } from '../support/sample-operator/world';
+import { type DevWorld, startDevWorld } from '../support/sample-operator/world';
 
 const NS = 'openshift-image-registry';
 const ENTRYPOINT = `/usr/bin/${SAMPLE_COMPONENT}`;
@@ -80,7 +80,7 @@ describe('okd-dev dev loop: build, push, patch, rollout', () => {
     assert.deepEqual(ws.dockerfiles, ['Dockerfile.okd', 'Dockerfile']);
     assert.equal(ws.git.dirty, false);
 
-    const which = await runOkdDevFromSource(['dev', 'which', '--path', sample.dir, '--release', world.releaseImage, '--insecure'], cliEnv());
+    const which = await runCli(['dev', 'which', '--path', sample.dir, '--release', world.releaseImage, '--insecure'], cliEnv());
     assert.equal(which.code, 0, which.stderr);
     assert.match(which.stdout, new RegExp(`^This workspace builds ${SAMPLE_COMPONENT}, which runs as Deployment ${NS}/${SAMPLE_COMPONENT} \\(container ${SAMPLE_COMPONENT}\\)\\.$`, 'm'));
     assert.match(which.stdout, /^Dockerfile: Dockerfile\.okd \(also Dockerfile\)$/m);
@@ -140,7 +140,7 @@ describe('okd-dev dev loop: build, push, patch, rollout', () => {
     assert.ok(cluster);
     sample.setVersion('v0.0.3-in-cluster');
     const env = cliEnv({ KUBECONFIG: cluster.kubeconfigPath });
-    const run = await runOkdDevFromSource(['dev', 'loop', '--path', sample.dir, '--to', world.devRepository, '--insecure', '-o', 'json', '--timeout', '60'], { ...env, ...sample.goEnv });
+    const run = await runCli(['dev', 'loop', '--path', sample.dir, '--to', world.devRepository, '--insecure', '-o', 'json', '--timeout', '60'], { ...env, ...sample.goEnv });
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as DevLoopResult;
     assert.deepEqual(result.stages.map((s) => `${s.name}:${s.state}`), ['prepare:done', 'build:done', 'push:done', 'patch:done', 'rollout:done']);

@@ -1,7 +1,6 @@
 // The dev loop's world for tests and the benchmark: a loopback registry (behind a counting proxy) holding component
 // images, a small payload naming them and a base image for Dockerfiles; optionally the test cluster running that
 // payload; and the sample operator checkout.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -90,31 +89,4 @@ export async function startDevWorld(options: { cluster?: boolean } = {}): Promis
   }
 }
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
-/** `okd-dev ARGS` from the sources (node + tsx), as a separate process. */
-export function runOkdDevFromSource(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliRun> {
-  const root = path.resolve(__dirname, '../../..');
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`okd-dev ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
