@@ -5,11 +5,11 @@
  *
  * Prints progress on stderr and, as its last line, {"activateMs", "bundleBytes", "hoverP99Ms", "expandMs"}:
  * - activateMs: in the real extension host (code-server), from the first statement of dist/extension.js to the end
- *   of activate(), as the extension logs it ("activated in N ms"); median over 3 fresh editor starts;
+ *   of activate(), as the extension logs it ("activated in N ms"); median over 5 fresh editor starts;
  * - bundleBytes: dist/extension.js as packaged (`node esbuild.js --production`);
  * - hoverP99Ms: hover lookup from the in-memory index over 10 releases of 146 components (bench/extension-hover);
  * - expandMs: in the UI, from clicking a release whose model is in the disk cache to its operators' rows being
- *   shown (release row, then its Operators row), median over the 3 starts.
+ *   shown (release row, then its Operators row), median over the 5 starts.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const warm = await runCli(['release', 'info', pinned, '--insecure'], cliEnv({ OKD_DEV_CACHE_DIR: cacheDir }));
     if (warm.code !== 0) throw new Error(warm.stderr);
     const label = pinned.slice(pinned.lastIndexOf(':') + 1);
-    for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
+    for (let round = 0; round < Number(process.env.ROUNDS ?? 5); round++) {
       const server = await startCodeServer({ workspace: world.workspace, extensionDevelopmentPath: repoRoot, settings: world.settings, env: world.env });
       const browser = await launchBrowser();
       try {
