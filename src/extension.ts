@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { type ClusterApi, clusterApi, registerCluster } from './vscode/cluster/lazy';
 import { registerCustomRelease } from './vscode/custom';
 import { registerHover } from './vscode/hover';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { type Logger, redact } from '../core/log';
 
 /** The "OKD" log channel, and the core Logger that writes to it (credentials redacted). */

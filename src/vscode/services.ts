@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Logger } from '../core/log';
 import { RegistryClient } from '../core/registry/client';
 import { parsePlatform, type Platform } from '../core/registry/types';

@@ -90,6 +90,10 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     // Inline Restore on the override row: the CVO puts the payload's Deployment back, the warning goes away.
     await override.hover();
     await override.locator('.actions .action-label[aria-label="Restore Operator"]').click();
+    // When a watch event re-renders the row between the hover and the click, the workbench runs the action without
+    // its row; the command then asks which operator (the only one) instead of failing.
+    const picker = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
+    if (await picker.waitFor({ state: 'visible', timeout: 1_500 }).then(() => true, () => false)) await page.keyboard.press('Enter');
     await override.waitFor({ state: 'hidden', timeout: 30_000 });
     await item.waitFor({ state: 'hidden', timeout: 10_000 });
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);

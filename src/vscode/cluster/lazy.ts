@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { registerCommand } from '../command';
 import type { Services } from '../services';
 import type { WorkspaceAwareness } from '../workspace/awareness';

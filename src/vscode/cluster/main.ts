@@ -1,6 +1,6 @@
 // The cluster feature, bundled on its own as dist/cluster.js (with @kubernetes/client-node): lazy.ts requires it
 // when the Cluster view first asks for its rows or a cluster command first runs.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../core/cancel';
 import { OkdError } from '../../core/errors';
 import type { Services } from '../services';

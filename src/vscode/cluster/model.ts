@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
 import { watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
 import { kubeconfigFiles } from '../../core/cluster/kubeconfig';

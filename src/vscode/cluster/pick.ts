@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { findOperatorDeployment, type OperatorTarget } from '../../core/cluster/operator';
 import { tryParsePullspec } from '../../core/pullspec';
 import type { Release } from '../../core/release/model';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type * as KubeLog from './kubeLog.mjs' with { 'resolution-mode': 'import' };
 import type { ClusterClient } from '../../core/cluster/client';
 import { podProblem } from '../../core/cluster/rollout';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { formatOverride } from '../../core/cluster/overrides';
 import type { ClusterModel, ClusterState } from './model';
 

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { releaseArgument } from '../releases/args';
 import type { ReleaseCommand } from '../releases/commands/types';
 import { sourceComparisonUri } from './documents';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { OkdError } from '../../core/errors';
 import { formatPullspec, parsePullspec } from '../../core/pullspec';
 import { createRelease, type NewReleaseResult } from '../../core/release/new';

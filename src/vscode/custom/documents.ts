@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { OkdError } from '../../core/errors';
 import { diffReleases } from '../../core/release/diff';
 import type { ReleaseLibrary } from '../../core/release/library';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { OkdError } from '../../core/errors';
 import { EXTRACT_COMMANDS, extractCommand, type ExtractCommandResult } from '../../core/release/extract';
 import { releaseArgument } from '../releases/args';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { TagResolver } from '../../core/hover/tags';
 import { formatPullspec } from '../../core/pullspec';
 import type { Services } from '../services';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeError } from '../../core/errors';
 import { detectPullspec, type DetectedPullspec } from '../../core/hover/detect';
 import { effectiveDigest, HOVER_COMMANDS, hoverMarkdown, type TagResolution } from '../../core/hover/content';

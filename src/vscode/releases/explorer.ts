@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { CancellationTokenLike } from '../../core/cancel';
 import { OkdError } from '../../core/errors';
 import type { Release } from '../../core/release/model';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { parsePullspec } from '../../core/pullspec';
 import { releaseDigest } from '../../core/release/diff';
 import { commitUrl } from '../../core/release/imageReferences';

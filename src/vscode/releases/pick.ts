@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeError } from '../../core/errors';
 import { formatPullspec, parsePullspec } from '../../core/pullspec';
 import { readSettings } from '../settings';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ReleaseLibrary } from '../../core/release/library';
 import { releaseTooltip, renderNode } from './items';
 import type { ReleaseTreeModel } from './model';

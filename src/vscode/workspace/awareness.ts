@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { describeError, OkdError } from '../../core/errors';
 import { describeWorkspaceComponent, matchWorkspaceFiles, readWorkspaceFiles, type WorkspaceFiles } from '../../core/workspace';
 import type { ComponentPlacement } from '../../core/workspace/match';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { WorkspaceAwareness } from './awareness';
 
 /** Dockerfile, Dockerfile.okd, Dockerfile.rhel9, Containerfile...: the files the loop's title action and lens are on. */

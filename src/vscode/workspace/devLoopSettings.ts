@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Builder, BuildSettings } from '../../core/build/settings';
 import { parsePullspec } from '../../core/pullspec';
 import { readSettings } from '../settings';

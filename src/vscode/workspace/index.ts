@@ -1,6 +1,6 @@
 // Workspace awareness in the editor: which payload component the open checkout builds (okd.workspace.component),
 // and the Build, Push & Patch CodeLens on its Dockerfiles. Registering is cheap; detection starts on first need.
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { LazyCluster } from '../cluster/lazy';
 import type { Services } from '../services';
 import { WorkspaceAwareness } from './awareness';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { DEV_LOOP_STAGES, DevLoopError, type DevLoopResult, type DevLoopStage, formatStageTimes, runDevLoop } from '../../../core/devloop';
 import { describeError, OkdError } from '../../../core/errors';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { findOperatorDeployment, type OperatorTarget } from '../../../core/cluster/operator';
 import { deploymentOverride } from '../../../core/cluster/overrides';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { formatOverride } from '../../../core/cluster/overrides';
 import { restoreAll as restore } from '../../../core/cluster/restore';

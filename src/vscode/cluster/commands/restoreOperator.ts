@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
 import { formatOverride } from '../../../core/cluster/overrides';

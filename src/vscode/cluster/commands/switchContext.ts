@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { OkdError } from '../../../core/errors';
 import { readSettings } from '../../settings';

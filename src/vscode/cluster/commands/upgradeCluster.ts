@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { planUpgrade, startUpgrade, type UpgradeResult, waitForUpgrade } from '../../../core/cluster/upgrade';
 import { OkdError } from '../../../core/errors';

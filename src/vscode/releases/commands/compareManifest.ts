@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { OkdError } from '../../../core/errors';
 import { compareReleaseTags } from '../../../core/release/tags';
 import { asNode } from '../args';

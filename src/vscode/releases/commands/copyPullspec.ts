@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { OkdError } from '../../../core/errors';
 import { asNode } from '../args';
 import type { ReleaseCommand } from './types';

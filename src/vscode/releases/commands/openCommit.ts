@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { OkdError } from '../../../core/errors';
 import { commitUrl } from '../../../core/release/imageReferences';
 import type { Component } from '../../../core/release/model';

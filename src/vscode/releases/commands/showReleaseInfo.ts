@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { releaseArgument } from '../args';
 import { releaseInfoUri } from '../documents';
 import type { ReleaseCommand } from './types';
