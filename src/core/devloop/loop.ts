@@ -1,10 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { appendImage, entrypointPath, imageFormat, packLayer, readSourceImage, type SourceImage } from '../build/append';
-import type { ExternalCommand } from '../build/command';
+import { appendImage, imageFormat, packLayer, readSourceImage, type SourceImage } from '../build/append';
 import { buildContainerImage, pushContainerImage } from '../build/containerBuild';
-import { buildCommand, findMainPackage, goArchitecture } from '../build/gobuild';
 import { runCommand } from '../build/runner';
 import type { Builder, BuildSettings } from '../build/settings';
 import { detectContainerTool } from '../build/tools';
@@ -14,7 +12,7 @@ import { type PatchOperatorResult, patchOperator, readClusterRelease } from '../
 import { type RolloutState, waitForRollout } from '../cluster/rollout';
 import { OkdError } from '../errors';
 import { type Logger, silentLogger } from '../log';
-import { formatPullspec, parsePullspec, type Pullspec } from '../pullspec';
+import { parsePullspec, type Pullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
 import type { Platform } from '../registry/types';
 import type { ReleaseCache } from '../release/cache';
@@ -23,6 +21,18 @@ import { readRelease } from '../release/reader';
 import { matchWorkspaceFiles, readWorkspaceFiles, type Workspace } from '../workspace';
 import type { ComponentPlacement } from '../workspace/match';
 import { sourceLocationOf } from '../workspace/remotes';
+import {
+  binaryName,
+  binaryPathOf,
+  buildTargetOf,
+  type EarlyBuild,
+  goBuildCommand,
+  goBuildFor,
+  goBuildRun,
+  rememberBuildTarget,
+  sameCommand,
+  startEarlyBuild,
+} from './earlyBuild';
 import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
 
@@ -101,7 +111,7 @@ function parseDevRepository(text: string): Pick<Pullspec, 'registry' | 'reposito
   return { registry: ref.registry, repository: ref.repository };
 }
 
-interface Prepared {
+export interface Prepared {
   release: Release;
   releaseImage: string;
   workspace: Workspace;
@@ -330,160 +340,6 @@ async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: St
   };
 }
 
-function binaryPathOf(prepared: Prepared, settings: BuildSettings): string {
-  const where = settings.binaryPath ?? entrypointPath(prepared.component.config);
-  if (!where) {
-    throw new OkdError(
-      'not-found',
-      `the ${prepared.workspace.match.component} image ${formatPullspec(prepared.component.ref)} has no Entrypoint or Cmd naming its binary`,
-      'say where the binary goes with --binary-path /usr/bin/NAME',
-    );
-  }
-  return where;
-}
-
-function binaryName(prepared: Prepared, settings: BuildSettings): string {
-  return path.posix.basename(binaryPathOf(prepared, settings));
-}
-
-/** What decides the build command besides the settings: the folder, the main package and GOARCH. */
-interface BuildTarget {
-  root: string;
-  package: string;
-  architecture?: string;
-}
-
-function goBuildFor(options: DevLoopOptions, target: BuildTarget, output: string): ExternalCommand {
-  const settings = options.settings ?? {};
-  const custom = settings.buildCommand?.length ? settings.buildCommand : undefined;
-  return buildCommand({ root: target.root, output, package: target.package, argv: custom, architecture: target.architecture, env: settings.buildEnv });
-}
-
-async function buildTargetOf(options: DevLoopOptions, prepared: Prepared): Promise<BuildTarget> {
-  const settings = options.settings ?? {};
-  const root = prepared.workspace.git.root;
-  const custom = settings.buildCommand?.length ? settings.buildCommand : undefined;
-  const needsPackage = !custom || custom.some((a) => a.includes('{package}'));
-  const pkg = needsPackage ? await findMainPackage(root, [binaryName(prepared, settings), prepared.workspace.match.component]) : '';
-  return { root, package: pkg, ...(prepared.component.config.architecture ? { architecture: prepared.component.config.architecture } : {}) };
-}
-
-async function goBuildCommand(options: DevLoopOptions, prepared: Prepared, output: string): Promise<ExternalCommand> {
-  return goBuildFor(options, await buildTargetOf(options, prepared), output);
-}
-
-function goBuildRun(options: DevLoopOptions, line: (l: string) => void, logger: Logger, token = options.token) {
-  return { token, logger, onLine: line, what: 'the build command', captureStdout: false };
-}
-
-/** What the last loop over a checkout built (by the folder and component it was given): the next loop's early build. */
-const lastTargets = new Map<string, BuildTarget>();
-const TARGETS_KEPT = 16;
-const targetKey = (options: DevLoopOptions) => `${path.resolve(options.dir)}\n${options.component ?? ''}`;
-
-function sameCommand(a: ExternalCommand, b: ExternalCommand): boolean {
-  return JSON.stringify([a.command, a.args, a.cwd, a.env]) === JSON.stringify([b.command, b.args, b.cwd, b.env]);
-}
-
-/** The top of the work tree holding `dir` (where `.git` is), without running git; undefined when there is none. */
-async function workTreeOf(dir: string): Promise<string | undefined> {
-  let at = await fs.realpath(dir).catch(() => path.resolve(dir));
-  for (;;) {
-    if (await fs.stat(path.join(at, '.git')).then(() => true, () => false)) return at;
-    const up = path.dirname(at);
-    if (up === at) return undefined;
-    at = up;
-  }
-}
-
-/** The build most likely wanted when no loop built this checkout yet: its work tree's only main package (for GOARCH, this machine's). */
-async function guessBuildTarget(options: DevLoopOptions): Promise<BuildTarget | undefined> {
-  const root = await workTreeOf(options.dir);
-  if (!root) return undefined;
-  const pkg = await findMainPackage(root, [path.basename(root)]).catch(() => undefined);
-  if (pkg === undefined) return undefined;
-  const architecture = options.platform?.architecture ?? goArchitecture(process.arch);
-  return { root, package: pkg, ...(architecture ? { architecture } : {}) };
-}
-
-/** A cancellation token of our own that also follows the caller's. */
-function childToken(parent: CancellationTokenLike | undefined): { token: CancellationTokenLike; cancel(): void; dispose(): void } {
-  let cancelled = false;
-  const listeners = new Set<() => void>();
-  const cancel = () => {
-    if (cancelled) return;
-    cancelled = true;
-    for (const l of [...listeners]) l();
-  };
-  const sub = parent?.onCancellationRequested(cancel);
-  if (parent?.isCancellationRequested) cancel();
-  return {
-    token: {
-      get isCancellationRequested() {
-        return cancelled;
-      },
-      onCancellationRequested(listener) {
-        listeners.add(listener);
-        return { dispose: () => listeners.delete(listener) };
-      },
-    },
-    cancel,
-    dispose: () => sub?.dispose(),
-  };
-}
-
-/** The default build started before prepare ends. Neither promise rejects. */
-interface EarlyBuild {
-  /** The command it runs, once chosen (undefined: no guess, nothing runs). */
-  command: Promise<ExternalCommand | undefined>;
-  /** How the command ended (undefined: it never ran). */
-  outcome: Promise<{ error?: unknown } | undefined>;
-  /** Stops it (when still running) and waits until it has; with a reason, the build stage says it was stopped. */
-  stop(reason?: string): Promise<void>;
-}
-
-/**
- * Starts the default build (`go build`) of the guessed target while prepare runs; a custom build command waits for
- * prepare (it may do more than compile). The build stage begins now and says it started during prepare.
- */
-function startEarlyBuild(options: DevLoopOptions, output: string, tracker: StageTracker, line: (l: string) => void, logger: Logger): EarlyBuild | undefined {
-  if (options.settings?.buildCommand?.length) return undefined;
-  const own = childToken(options.token);
-  let chosen: (command: ExternalCommand | undefined) => void = () => undefined;
-  const command = new Promise<ExternalCommand | undefined>((resolve) => (chosen = resolve));
-  const outcome = (async () => {
-    // The last loop's target is known at once: go is spawned before anything else (a spawn from a big process is
-    // slow, and prepare spawns git three times).
-    const target = lastTargets.get(targetKey(options)) ?? (await guessBuildTarget(options).catch(() => undefined));
-    if (!target || own.token.isCancellationRequested) return undefined;
-    const cmd = goBuildFor(options, target, output);
-    tracker.startEarly('build', `go build ${target.package} (started while preparing)`);
-    const running = runCommand(cmd, goBuildRun(options, line, logger, own.token));
-    chosen(cmd);
-    try {
-      await running;
-      return {};
-    } catch (error) {
-      return { error };
-    }
-  })()
-    .catch(() => undefined)
-    .finally(() => chosen(undefined));
-  let stopped = false;
-  return {
-    command,
-    outcome,
-    async stop(reason) {
-      if (stopped) return;
-      stopped = true;
-      own.cancel();
-      const ran = await outcome;
-      own.dispose();
-      if (reason && ran) tracker.skip('build', `not used: ${reason}`);
-    },
-  };
-}
-
 async function buildAppendLayer(
   options: DevLoopOptions,
   prepared: Prepared,
@@ -509,10 +365,7 @@ async function buildAppendLayer(
     tracker.start('build', `${guessed ? 'the early build guessed wrong; ' : ''}${command.command} ${command.args.join(' ')}`, { restart: true });
     await runCommand(command, goBuildRun(options, line, logger));
   }
-  const key = targetKey(options);
-  lastTargets.delete(key);
-  lastTargets.set(key, target);
-  while (lastTargets.size > TARGETS_KEPT) lastTargets.delete(lastTargets.keys().next().value as string);
+  rememberBuildTarget(options, target);
   let content: Buffer;
   try {
     content = await fs.readFile(output);
