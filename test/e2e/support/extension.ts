@@ -25,6 +25,15 @@ function isFresh(): boolean {
   return fs.statSync(bundle).mtimeMs >= inputs;
 }
 
+function lockTime(): number | undefined {
+  try {
+    return fs.statSync(lockDir).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** OKD_E2E_SKIP_BUILD=1 uses dist/ as it is (e.g. a production bundle built by CI beforehand). */
 export async function buildExtension(): Promise<void> {
   if (process.env.OKD_E2E_SKIP_BUILD === '1') {
@@ -38,8 +47,11 @@ export async function buildExtension(): Promise<void> {
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A lock older than two minutes belongs to a run that died.
-      if (Date.now() - fs.statSync(lockDir).mtimeMs > 120_000) fs.rmSync(lockDir, { recursive: true, force: true });
+      // A lock older than two minutes belongs to a run that died. It may also be gone already: the other build
+      // finished between our mkdir and this look.
+      const heldSince = lockTime();
+      if (heldSince === undefined) continue;
+      if (Date.now() - heldSince > 120_000) fs.rmSync(lockDir, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lockDir}`);
       await new Promise((r) => setTimeout(r, 200));
     }
