@@ -35,17 +35,27 @@ export function treeRow(page: Page, label: string): Locator {
   return page.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly(label) }) }).first();
 }
 
-/** Expands the tree rows along `labels`, in order (each one must be visible after the previous expanded). */
+/**
+ * Expands the tree rows along `labels`, in order (each one must be visible after the previous expanded). The row is
+ * looked up again on every check: a view that refreshes (the Cluster view does on every watch event) replaces its
+ * row elements, so a held element handle can go stale. A click lost to such a re-render is repeated.
+ */
 export async function expandTreePath(page: Page, ...labels: string[]): Promise<Locator> {
   let row: Locator | undefined;
   for (const label of labels) {
     row = treeRow(page, label);
     await row.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
-    if ((await row.getAttribute('aria-expanded')) === 'false') {
-      await row.click();
-      await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), {
-        timeout: DEFAULT_TIMEOUT,
-      });
+    const deadline = Date.now() + DEFAULT_TIMEOUT;
+    let clickedAt = 0;
+    for (;;) {
+      const expanded = await row.getAttribute('aria-expanded');
+      if (expanded === 'true') break;
+      if (Date.now() > deadline) throw new Error(`tree row "${label}" did not expand within ${DEFAULT_TIMEOUT} ms`);
+      if (expanded === 'false' && Date.now() - clickedAt > 2_000) {
+        await row.click();
+        clickedAt = Date.now();
+      }
+      await page.waitForTimeout(100);
     }
   }
   if (!row) throw new Error('expandTreePath needs at least one label');
