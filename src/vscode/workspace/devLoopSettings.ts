@@ -31,6 +31,10 @@ export function validateDevRepository(text: string): string | undefined {
   }
 }
 
+function stringValues(value: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
 function text(c: vscode.WorkspaceConfiguration, key: string): string | undefined {
   const value = (c.get<string>(key) ?? '').trim();
   return value || undefined;
@@ -39,7 +43,8 @@ function text(c: vscode.WorkspaceConfiguration, key: string): string | undefined
 /**
  * The okd.devLoop.* settings as core BuildSettings, with registry access for container tools from the okd.*
  * registry settings (insecure hosts, auth file). `builder` and `env` (extra environment of the build command, for
- * GOCACHE/GOFLAGS...) override the settings: Build, Push & Patch takes them as arguments.
+ * GOCACHE/GOFLAGS...) override the settings (okd.devLoop.builder, okd.devLoop.buildEnv): Build, Push & Patch takes
+ * them as arguments.
  */
 export function readBuildSettings(overrides: { builder?: Builder | 'auto'; env?: Record<string, string> } = {}): BuildSettings {
   const c = vscode.workspace.getConfiguration('okd.devLoop');
@@ -47,6 +52,8 @@ export function readBuildSettings(overrides: { builder?: Builder | 'auto'; env?:
   const configured = c.get<string>('builder');
   const buildCommand = (c.get<string[]>('buildCommand') ?? []).filter((a) => typeof a === 'string' && a !== '');
   const buildArgs = c.get<Record<string, string>>('buildArgs') ?? {};
+  // The command's `env` argument wins over the setting, key by key.
+  const buildEnv = { ...stringValues(c.get<Record<string, unknown>>('buildEnv')), ...overrides.env };
   const tool = {
     ...(text(c, 'storageDriver') ? { storageDriver: text(c, 'storageDriver') } : {}),
     ...(text(c, 'isolation') ? { isolation: text(c, 'isolation') } : {}),
@@ -58,7 +65,7 @@ export function readBuildSettings(overrides: { builder?: Builder | 'auto'; env?:
   return {
     builder: overrides.builder ?? (isBuilder(configured) ? configured : 'append'),
     ...(buildCommand.length ? { buildCommand } : {}),
-    ...(overrides.env && Object.keys(overrides.env).length ? { buildEnv: overrides.env } : {}),
+    ...(Object.keys(buildEnv).length ? { buildEnv } : {}),
     ...(text(c, 'dockerfile') ? { dockerfile: text(c, 'dockerfile') } : {}),
     ...(Object.keys(buildArgs).length ? { buildArgs } : {}),
     ...(text(c, 'baseImage') ? { baseImage: text(c, 'baseImage') } : {}),

@@ -158,11 +158,18 @@ describe('Build, Push & Patch and Upgrade Cluster (sandbox registry and test clu
     assert.deepEqual(lenses.command?.arguments, [{ path: checkout.dir }]);
   });
 
-  it('okd.devLoop names the failing stage when the build breaks, and leaves the cluster alone', async () => {
+  it('okd.devLoop names the failing stage when the build breaks (okd.devLoop.buildEnv reaches the build), and leaves the cluster alone', async () => {
     const info = sandbox();
     const checkout = sample as SampleOperator;
-    const broken = { ...checkout.goEnv, GOFLAGS: '-mod=mod -ldflags=-not-a-flag' };
-    const failure = (await vscode.commands.executeCommand('okd.devLoop', { path: checkout.dir, to: `${info.registry}/okd/dev`, builder: 'append', env: broken })) as DevLoopFailure | undefined;
+    const { GOFLAGS: _flags, ...env } = checkout.goEnv;
+    const settings = vscode.workspace.getConfiguration('okd.devLoop');
+    await settings.update('buildEnv', { GOFLAGS: '-mod=mod -ldflags=-not-a-flag' }, vscode.ConfigurationTarget.Global);
+    let failure: DevLoopFailure | undefined;
+    try {
+      failure = (await vscode.commands.executeCommand('okd.devLoop', { path: checkout.dir, to: `${info.registry}/okd/dev`, builder: 'append', env })) as DevLoopFailure | undefined;
+    } finally {
+      await settings.update('buildEnv', undefined, vscode.ConfigurationTarget.Global);
+    }
     assert.ok(failure && 'failedStage' in failure, `expected a failure, got ${JSON.stringify(failure)}`);
     assert.equal(failure.failedStage, 'build');
     assert.match(failure.error, /^Build, Push & Patch failed at build: /);
