@@ -84,18 +84,17 @@ export function selectContext(config: KubeconfigParts, wanted: string | undefine
 }
 
 /**
- * Loads the kubeconfig exactly as kubectl does (see kubeconfigFiles and mergeKubeconfigs) into a client-node
- * KubeConfig set to the chosen context. Tokens, token files, client certificates, CA data and exec credential
- * plugins are then client-node's work when a request is made.
+ * The kubeconfig files kubectl would read (see kubeconfigFiles), each parsed by client-node and merged as kubectl
+ * merges them (see mergeKubeconfigs). Errors name the file and what to do.
  */
-export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<LoadedKubeconfig> {
+export async function readKubeconfig(options: KubeconfigOptions = {}): Promise<{ files: string[]; merged: KubeconfigParts }> {
   const files = kubeconfigFiles(options);
   if (files.length === 0) {
     const env = options.env ?? process.env;
     throw new OkdError(
       'not-found',
       env['KUBECONFIG'] ? `none of the KUBECONFIG files exist (${env['KUBECONFIG']})` : 'no kubeconfig: KUBECONFIG is not set and ~/.kube/config does not exist',
-      'log in with `oc login`, or pass --kubeconfig FILE',
+      'log in with `oc login`, or pass --kubeconfig FILE (okd.kubeconfig in the editor)',
     );
   }
   const { KubeConfig } = await loadKube();
@@ -110,7 +109,17 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<L
     }
     return { clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext };
   });
-  const merged = mergeKubeconfigs(parts);
+  return { files, merged: mergeKubeconfigs(parts) };
+}
+
+/**
+ * Loads the kubeconfig exactly as kubectl does into a client-node KubeConfig set to the chosen context. Tokens,
+ * token files, client certificates, CA data and exec credential plugins are then client-node's work when a request
+ * is made.
+ */
+export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<LoadedKubeconfig> {
+  const { files, merged } = await readKubeconfig(options);
+  const { KubeConfig } = await loadKube();
   const { context, cluster, user } = selectContext(merged, options.context, files);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({ clusters: merged.clusters, users: merged.users, contexts: merged.contexts, currentContext: context.name });
