@@ -1,5 +1,5 @@
 import { formatOverride } from '../../core/cluster/overrides';
-import { restoreAll, restoreOperator, type RestoredOperator } from '../../core/cluster/restore';
+import { describeRestoreOutcome, restoreAll, restoreOperator, type RestoredOperator } from '../../core/cluster/restore';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
@@ -17,13 +17,7 @@ ${clusterOptionsUsage}`;
 
 function describe(r: RestoredOperator): string {
   const images = Object.entries(r.images).map(([c, image]) => `  container ${c}: ${image}`);
-  const override = r.overridePutBack
-    ? 'the override that was there before okd-dev put back'
-    : r.overrideRemoved
-      ? 'override removed'
-      : 'the override was not okd-dev\'s and is left';
-  const back = r.inPayload ? (r.by === 'cvo' ? 'payload Deployment back' : 'payload images put back') : 'recorded images put back (the Deployment is not in the payload)';
-  const how = `${override}, ${back}`;
+  const how = describeRestoreOutcome(r);
   return [`Restored ${r.operator}: Deployment ${r.namespace}/${r.name} (${how}${r.verified ? ', rolled out' : ''})`, ...images].join('\n');
 }
 

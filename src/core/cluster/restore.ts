@@ -184,3 +184,14 @@ export async function restoreAll(client: ClusterClient, options: RestoreOptions)
 export function describeOverrides(list: ComponentOverride[]): string {
   return list.map(formatOverride).join(', ');
 }
+
+/** What restore did to the override and the images, in words (the CLI and the editor both say it). */
+export function describeRestoreOutcome(r: RestoredOperator): string {
+  const override = r.overridePutBack
+    ? 'the override that was there before okd-dev put back'
+    : r.overrideRemoved
+      ? 'override removed'
+      : "the override was not okd-dev's and is left";
+  const back = r.inPayload ? (r.by === 'cvo' ? 'payload Deployment back' : 'payload images put back') : 'recorded images put back (the Deployment is not in the payload)';
+  return `${override}, ${back}`;
+}

@@ -1,13 +1,12 @@
 import vscode = require('vscode');
 import { describeError } from '../../core/errors';
-import { formatPullspec, parsePullspec } from '../../core/pullspec';
+import { parsePullspec } from '../../core/pullspec';
 import type { Component, Release } from '../../core/release/model';
 import type { Services } from '../services';
-import { devImageChoices, pullspecProblem } from './plan';
+import { choosePullspec, type PullspecItem } from '../pullspecPick';
+import { devImageChoices } from './plan';
 
-interface ImageItem extends vscode.QuickPickItem {
-  pullSpec: string;
-}
+type ImageItem = PullspecItem;
 
 /** okd.devRepository: where the inner loop pushes (read fresh; settings.ts does not carry it). */
 export function devRepositorySetting(): string {
@@ -75,35 +74,9 @@ export async function pickReplacementImage(services: Services, source: Release, 
   }
   pick.items = items;
 
-  return new Promise<string | undefined>((resolve) => {
-    let done = false;
-    const finish = (value: string | undefined) => {
-      if (done) return;
-      done = true;
-      cts.cancel();
-      cts.dispose();
-      resolve(value);
-      pick.dispose();
-    };
-    pick.onDidChangeValue((value) => {
-      const text = value.trim();
-      const typed: ImageItem[] = [];
-      if (text.includes('/') && !items.some((i) => i.pullSpec === text)) {
-        const problem = pullspecProblem(text);
-        typed.push(
-          problem
-            ? { pullSpec: '', label: `$(error) ${problem}`, alwaysShow: true }
-            : { pullSpec: formatPullspec(parsePullspec(text)), label: text, description: 'the pullspec typed', alwaysShow: true },
-        );
-      }
-      pick.items = [...typed, ...items];
-    });
-    pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0];
-      if (chosen?.pullSpec) finish(chosen.pullSpec);
-    });
-    pick.onDidHide(() => finish(undefined));
-    pick.show();
+  return choosePullspec(pick, () => items, () => {
+    cts.cancel();
+    cts.dispose();
   });
 }
 

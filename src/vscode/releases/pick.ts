@@ -1,13 +1,10 @@
 import vscode = require('vscode');
-import { describeError } from '../../core/errors';
-import { formatPullspec, parsePullspec } from '../../core/pullspec';
+import { choosePullspec, type PullspecItem } from '../pullspecPick';
 import { readSettings } from '../settings';
 import type { ReleaseExplorer } from './explorer';
 import { releaseLabel } from './model';
 
-interface ReleaseItem extends vscode.QuickPickItem {
-  pullSpec: string;
-}
+type ReleaseItem = PullspecItem;
 
 /**
  * Picks a release: loaded ones, pinned ones and those the tree lists, or a pullspec typed into the box.
@@ -31,32 +28,5 @@ export async function pickRelease(explorer: ReleaseExplorer, options: { title: s
   pick.matchOnDescription = true;
   pick.items = items;
   pick.ignoreFocusOut = true;
-  return new Promise<string | undefined>((resolve) => {
-    let done = false;
-    const finish = (value: string | undefined) => {
-      if (done) return;
-      done = true;
-      resolve(value);
-      pick.dispose();
-    };
-    pick.onDidChangeValue((value) => {
-      const text = value.trim();
-      const typed: ReleaseItem[] = [];
-      // Only text that looks like a pullspec (has a '/') is offered, so filtering the list stays quiet.
-      if (text.includes('/') && !items.some((i) => i.pullSpec === text)) {
-        try {
-          typed.push({ pullSpec: formatPullspec(parsePullspec(text)), label: text, description: 'the pullspec typed', alwaysShow: true });
-        } catch (err) {
-          typed.push({ pullSpec: '', label: `$(error) ${describeError(err)}`, alwaysShow: true });
-        }
-      }
-      pick.items = [...typed, ...items];
-    });
-    pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0];
-      if (chosen?.pullSpec) finish(chosen.pullSpec);
-    });
-    pick.onDidHide(() => finish(undefined));
-    pick.show();
-  });
+  return choosePullspec(pick, () => items);
 }

@@ -4,8 +4,7 @@ import { formatOverride } from '../../../core/cluster/overrides';
 import { restoreAll as restore } from '../../../core/cluster/restore';
 import { readClusterStatus } from '../../../core/cluster/status';
 import { withClusterProgress } from '../progress';
-import { payloadOptions, rolloutTimeoutMs } from '../settings';
-import { describeRestored } from './restoreOperator';
+import { describeRestored, restoreOptions } from './restoreOperator';
 import { type ClusterCommand, optionsArg } from './types';
 
 /**
@@ -30,18 +29,9 @@ export const restoreAll: ClusterCommand = {
       if (choice !== 'Restore All') throw new CancelledError('restore all');
     }
     services.logger.info(`cluster: restore all on ${client.server}`);
-    const result = await withClusterProgress('Restoring all patched operators', (report, token) =>
-      restore(client, {
-        ...payloadOptions(services, token),
-        wait: options?.['wait'] !== false,
-        timeoutMs: rolloutTimeoutMs(),
-        onStep: (m) => {
-          services.logger.info(`cluster: ${m}`);
-          report(m);
-        },
-        onProgress: (p) => report(`rollout: ${p.message}`),
-      }),
-    ).finally(() => void model.reread());
+    const result = await withClusterProgress('Restoring all patched operators', (report, token) => restore(client, restoreOptions(services, options, report, token))).finally(
+      () => void model.reread(),
+    );
     const lines = result.restored.map(describeRestored);
     if (result.otherOverrides.length) lines.push(`Left in place (not added by okd-dev): ${result.otherOverrides.map(formatOverride).join(', ')}.`);
     const message = lines.length ? lines.join(' ') : 'No operator patched by okd-dev.';

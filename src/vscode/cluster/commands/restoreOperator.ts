@@ -1,17 +1,31 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
-import { restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
+import { describeRestoreOutcome, restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
 import { formatOverride } from '../../../core/cluster/overrides';
 import { readClusterStatus } from '../../../core/cluster/status';
 import { OkdError } from '../../../core/errors';
 import { restoreTargetOf } from '../nodes';
 import { withClusterProgress } from '../progress';
 import { payloadOptions, rolloutTimeoutMs } from '../settings';
+import type { Services } from '../../services';
 import { type ClusterCommand, nodeArg, optionsArg, stringOption } from './types';
 
 export function describeRestored(r: RestoredOperator): string {
-  const how = r.by === 'cvo' ? (r.overrideRemoved ? 'override removed, the payload Deployment is back' : 'the payload Deployment is back') : 'the recorded images are back (the override was not ours)';
-  return `Restored ${r.operator}: ${how}${r.verified ? ' and rolled out' : ''}.`;
+  return `Restored ${r.operator}: ${describeRestoreOutcome(r)}${r.verified ? ', rolled out' : ''}.`;
+}
+
+/** The options both restore commands pass to core: payload reading, wait, timeout, and steps to log and progress. */
+export function restoreOptions(services: Services, options: Record<string, unknown> | undefined, report: (message: string) => void, token: vscode.CancellationToken) {
+  return {
+    ...payloadOptions(services, token),
+    wait: options?.['wait'] !== false,
+    timeoutMs: rolloutTimeoutMs(),
+    onStep: (m: string) => {
+      services.logger.info(`cluster: ${m}`);
+      report(m);
+    },
+    onProgress: (p: { message: string }) => report(`rollout: ${p.message}`),
+  };
 }
 
 /**
@@ -45,18 +59,9 @@ export const restoreOperator: ClusterCommand = {
     }
     const name = operator;
     services.logger.info(`cluster: restore ${name} on ${client.server}`);
-    const restored = await withClusterProgress(`Restoring ${name}`, (report, token) =>
-      restore(client, name, {
-        ...payloadOptions(services, token),
-        wait: options?.['wait'] !== false,
-        timeoutMs: rolloutTimeoutMs(),
-        onStep: (m) => {
-          services.logger.info(`cluster: ${m}`);
-          report(m);
-        },
-        onProgress: (p) => report(`rollout: ${p.message}`),
-      }),
-    ).finally(() => void model.reread());
+    const restored = await withClusterProgress(`Restoring ${name}`, (report, token) => restore(client, name, restoreOptions(services, options, report, token))).finally(
+      () => void model.reread(),
+    );
     services.logger.info(`cluster: ${describeRestored(restored)}`);
     void vscode.window.showInformationMessage(describeRestored(restored));
     return restored;
