@@ -23,6 +23,7 @@ import { lookupPullspec } from '../src/core/hover/lookup';
 import { RegistryClient } from '../src/core/registry/client';
 import { CACHE_SCHEMA, ReleaseCache } from '../src/core/release/cache';
 import { ReleaseLibrary } from '../src/core/release/library';
+import { cachePayload } from '../test/support/payload/cache';
 
 export const IMAGE_REFERENCES_FIXTURE = path.resolve(__dirname, '../../shared/fixtures/payload/ocp-4.10-image-references.json');
 
@@ -62,7 +63,7 @@ export async function writeBenchReleases(cache: ReleaseCache, count = 10, fixtur
     });
     const digest = sha256(`payload ${version}`);
     const pullSpec = `quay.io/okd/scos-release:${version}`;
-    await cache.put({
+    await cachePayload(cache, {
       schema: CACHE_SCHEMA,
       pullSpec,
       digest,
@@ -70,7 +71,6 @@ export async function writeBenchReleases(cache: ReleaseCache, count = 10, fixtur
       os: 'linux',
       architecture: 'amd64',
       labels: { 'io.openshift.release': version },
-      layers: [],
       files: {
         'image-references': JSON.stringify(stream),
         'release-metadata': JSON.stringify({ kind: 'cincinnati-metadata-v0', version, previous: [], next: [], metadata: {} }),

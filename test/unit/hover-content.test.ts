@@ -12,6 +12,7 @@ import { CACHE_SCHEMA, ReleaseCache } from '../../src/core/release/cache';
 import { ReleaseLibrary, type ComponentHit } from '../../src/core/release/library';
 import type { Release } from '../../src/core/release/model';
 import { buildRelease } from '../../src/core/release/operators';
+import { cachePayload } from '../support/payload/cache';
 import { DIGEST_A, DIGEST_B, metadataFor, payload410, read, IMAGE_REFS_410 } from './release-fixtures';
 
 // cluster-image-registry-operator in the real 4.10 image-references
@@ -180,7 +181,7 @@ describe('hover content: from the real ReleaseLibrary', () => {
     try {
       const cache = new ReleaseCache(dir);
       const input = payload410();
-      await cache.put({
+      await cachePayload(cache, {
         schema: CACHE_SCHEMA,
         pullSpec: input.pullSpec,
         digest: input.digest,
@@ -188,7 +189,6 @@ describe('hover content: from the real ReleaseLibrary', () => {
         os: input.os,
         architecture: input.architecture,
         labels: input.labels,
-        layers: [],
         files: Object.fromEntries(input.files),
       });
       const library = new ReleaseLibrary({ registry: () => new RegistryClient(), cache: () => cache });

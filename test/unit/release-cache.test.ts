@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { buildLayer } from '../../src/core/image/layer';
 import { type Logger, silentLogger } from '../../src/core/log';
@@ -10,10 +9,11 @@ import type { RegistryClient } from '../../src/core/registry/client';
 import { MediaTypes } from '../../src/core/registry/types';
 import { CACHE_SCHEMA, type CachedPayload, ReleaseCache } from '../../src/core/release/cache';
 import { readRelease } from '../../src/core/release/reader';
+import { cachePayload } from '../support/payload/cache';
 import { releaseManifests } from '../support/payload/manifests';
 import { DIGEST_A, DIGEST_B } from './release-fixtures';
 
-const payload = (files: Record<string, string> = { 'image-references': '{}' }): CachedPayload => ({
+const payload = (files: Record<string, string> = { 'image-references': '{}' }): Omit<CachedPayload, 'layers'> => ({
   schema: CACHE_SCHEMA,
   pullSpec: `quay.io/okd/scos-release@${DIGEST_A}`,
   digest: DIGEST_A,
@@ -21,7 +21,6 @@ const payload = (files: Record<string, string> = { 'image-references': '{}' }): 
   os: 'linux',
   architecture: 'amd64',
   labels: {},
-  layers: [DIGEST_B],
   files,
 });
 
@@ -39,12 +38,39 @@ describe('release cache writes', () => {
     const frozen = now();
     Date.now = () => frozen; // the same millisecond for every writer
     try {
-      await Promise.all(Array.from({ length: 8 }, () => cache.put(payload())));
+      await Promise.all(Array.from({ length: 8 }, () => cachePayload(cache, payload())));
     } finally {
       Date.now = now;
     }
     assert.deepEqual((await cache.get(DIGEST_A))?.digest, DIGEST_A);
     assert.deepEqual(fs.readdirSync(path.join(cache.dir, 'payloads')), [`${'a'.repeat(64)}.json`]);
+  });
+
+  it('keeps the files as the top layer blob, not as JSON, and reads them back', async () => {
+    const cache = new ReleaseCache(path.join(root, 'blob'));
+    const files = Object.fromEntries(releaseManifests({ version: '4.19.0-okd-scos.1', small: true }));
+    const put = await cachePayload(cache, payload(files));
+    const entry = fs.readFileSync(path.join(cache.dir, 'payloads', `${'a'.repeat(64)}.json`), 'utf8');
+    assert.ok(!entry.includes('image-references'), 'the entry holds no file contents');
+    const blob = path.join(cache.dir, 'blobs', 'sha256', (put.layers[0] as string).slice('sha256:'.length));
+    assert.ok(fs.statSync(blob).size < Buffer.byteLength(JSON.stringify(files)) / 4, 'the compressed layer is far smaller than the files');
+    assert.deepEqual((await cache.get(DIGEST_A))?.files, files);
+    assert.deepEqual((await cache.list()).map((p) => p.files), [files]);
+  });
+
+  it('treats a damaged blob, a missing blob and an entry of the old schema as misses', async () => {
+    const cache = new ReleaseCache(path.join(root, 'damaged'));
+    const put = await cachePayload(cache, payload());
+    const blob = path.join(cache.dir, 'blobs', 'sha256', (put.layers[0] as string).slice('sha256:'.length));
+    const bytes = fs.readFileSync(blob);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(blob, bytes);
+    assert.equal(await cache.get(DIGEST_A), undefined, 'a blob that does not match its digest');
+    fs.rmSync(blob);
+    assert.equal(await cache.get(DIGEST_A), undefined, 'a missing blob');
+    fs.writeFileSync(path.join(cache.dir, 'payloads', `${'a'.repeat(64)}.json`), JSON.stringify({ ...put, schema: 1 }));
+    assert.equal(await cache.get(DIGEST_A), undefined, 'schema 1');
+    assert.deepEqual(await cache.list(), []);
   });
 
   it('returns the release it read when the cache cannot be written, with a warning', async () => {
@@ -57,8 +83,7 @@ describe('release cache writes', () => {
         mediaType: MediaTypes.ociManifest,
         manifest: { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, digest: DIGEST_B, size: config.length }, layers: [layer] },
       }),
-      readBlob: async () => config,
-      openBlob: async () => Readable.from([layer.data]),
+      readBlob: async (_registry: string, _repository: string, blob: { digest: string }) => (blob.digest === layer.digest ? layer.data : config),
     } as unknown as RegistryClient;
     // A file where the cache folder should be: every write fails (ENOTDIR / EEXIST).
     const blocked = path.join(root, 'blocked');

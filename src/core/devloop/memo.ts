@@ -46,8 +46,8 @@ export class MemoReleaseCache extends ReleaseCache {
     return this.inner ? this.inner.get(digest, platform) : Promise.resolve(undefined);
   }
 
-  override async put(payload: CachedPayload, platform?: string): Promise<void> {
-    await this.inner?.put(payload, platform);
+  override async put(payload: CachedPayload, topLayer: Buffer, platform?: string): Promise<void> {
+    await this.inner?.put(payload, topLayer, platform);
   }
 
   override list(): Promise<CachedPayload[]> {

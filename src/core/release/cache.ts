@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OkdError } from '../errors';
 import type { Release } from './model';
+import { readReleaseManifests } from './tar';
 
 /** What the reader keeps of a payload: enough to rebuild the release model without the registry. */
 export interface CachedPayload {
@@ -22,14 +23,21 @@ export interface CachedPayload {
   files: Record<string, string>;
 }
 
-export const CACHE_SCHEMA = 1;
+/**
+ * What a payload entry holds on disk: everything but the files, which stay in the top layer's own bytes (a
+ * compressed blob of tens of KiB next to the entry, where the files would be megabytes of JSON).
+ */
+type PayloadEntry = Omit<CachedPayload, 'files'>;
+
+/** 2: the files are kept as the top layer blob under blobs/sha256/ (1 kept them as JSON in the entry). */
+export const CACHE_SCHEMA = 2;
 /** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
 export const RELEASE_SCHEMA = 2;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Writes through a temp file next to `target` (unique even for writes of the same key in one millisecond) and a rename. */
-async function writeAtomic(target: string, text: string): Promise<void> {
+async function writeAtomic(target: string, text: string | Buffer): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.${randomUUID()}.tmp`;
   try {
@@ -65,28 +73,46 @@ export class ReleaseCache {
     return path.join(this.dir, 'payloads', `${key}.json`);
   }
 
+  private blobFile(digest: string): string {
+    ReleaseCache.key(digest); // a sha256 digest, so the name stays inside dir
+    return path.join(this.dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  }
+
   async get(digest: string, platform?: string): Promise<CachedPayload | undefined> {
     for (const key of platform ? [ReleaseCache.key(digest, platform), ReleaseCache.key(digest)] : [ReleaseCache.key(digest)]) {
-      let text: string;
-      try {
-        text = await fs.readFile(this.file(key), 'utf8');
-      } catch {
-        continue;
-      }
-      try {
-        const payload = JSON.parse(text) as CachedPayload;
-        if (payload.schema === CACHE_SCHEMA) return payload;
-      } catch {
-        // A damaged entry is a miss; the next successful read replaces it.
-      }
+      const payload = await this.readEntry(this.file(key));
+      if (payload) return payload;
     }
     return undefined;
   }
 
-  async put(payload: CachedPayload, platform?: string): Promise<void> {
+  /**
+   * A payload entry with its files, read back from the top layer blob. The blob is verified against its digest
+   * again; a missing, damaged or unreadable entry is a miss, and the next successful read replaces it.
+   */
+  private async readEntry(file: string): Promise<CachedPayload | undefined> {
+    try {
+      const entry = JSON.parse(await fs.readFile(file, 'utf8')) as PayloadEntry;
+      const top = entry.schema === CACHE_SCHEMA ? entry.layers[entry.layers.length - 1] : undefined;
+      if (!top) return undefined;
+      const layer = await fs.readFile(this.blobFile(top));
+      if (`sha256:${createHash('sha256').update(layer).digest('hex')}` !== top) return undefined;
+      const files = await readReleaseManifests(layer, `${top} in ${this.dir}`);
+      return { ...entry, files: Object.fromEntries(files) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps a payload: its top layer's bytes (`topLayer`, verified by the reader) and the entry that names them. */
+  async put(payload: CachedPayload, topLayer: Buffer, platform?: string): Promise<void> {
     const key = ReleaseCache.key(payload.listDigest ?? payload.digest, payload.listDigest ? platform : undefined);
-    const target = this.file(key);
-    await writeAtomic(target, JSON.stringify(payload));
+    const top = payload.layers[payload.layers.length - 1];
+    if (!top) throw new OkdError('invalid-input', `payload ${payload.pullSpec} has no layers to cache`);
+    const { files: _files, ...entry } = payload;
+    // The blob first: an entry is never on disk without the bytes it names.
+    await writeAtomic(this.blobFile(top), topLayer);
+    await writeAtomic(this.file(key), JSON.stringify(entry));
   }
 
   /**
@@ -122,12 +148,8 @@ export class ReleaseCache {
     }
     const out: CachedPayload[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
-      try {
-        const payload = JSON.parse(await fs.readFile(path.join(this.dir, 'payloads', name), 'utf8')) as CachedPayload;
-        if (payload.schema === CACHE_SCHEMA) out.push(payload);
-      } catch {
-        // skip damaged entries
-      }
+      const payload = await this.readEntry(path.join(this.dir, 'payloads', name));
+      if (payload) out.push(payload);
     }
     return out;
   }

@@ -9,7 +9,7 @@ import { formatPlatform, type ImageConfig, type Platform } from '../registry/typ
 import { type CachedPayload, CACHE_SCHEMA, type ReleaseCache } from './cache';
 import type { Release } from './model';
 import { buildRelease } from './operators';
-import { defaultLayerReadLimits, type LayerReadLimits, readReleaseManifests } from './tar';
+import { defaultLayerReadLimits, type LayerReadLimits, layerTooLarge, readReleaseManifests } from './tar';
 
 export interface ReadReleaseOptions {
   registry: RegistryClient;
@@ -99,10 +99,17 @@ export async function readPayload(pullspecText: string | Pullspec, options: Read
   const layers = image.manifest.layers;
   const top = layers[layers.length - 1];
   if (!top) throw notAPayload(pullSpec, 'it has no layers');
-  const config = JSON.parse((await options.registry.readBlob(ref.registry, ref.repository, image.manifest.config, options.token)).toString('utf8')) as ImageConfig;
-  logger.debug(`release ${pullSpec}: reading top layer ${top.digest} (${top.size} bytes)`);
-  const stream = await options.registry.openBlob(ref.registry, ref.repository, top, options.token);
-  const files = await readReleaseManifests(stream, `${top.digest} of ${pullSpec}`, options.limits ?? defaultLayerReadLimits);
+  const limits = options.limits ?? defaultLayerReadLimits;
+  const layerName = `${top.digest} of ${pullSpec}`;
+  if (top.size > limits.maxLayerBytes) throw layerTooLarge(layerName, top.size, limits);
+  logger.debug(`release ${pullSpec}: reading config and top layer ${top.digest} (${top.size} bytes)`);
+  // Both verified against their digests before use; the base layers below are never read.
+  const [configBytes, layerBytes] = await Promise.all([
+    options.registry.readBlob(ref.registry, ref.repository, image.manifest.config, options.token),
+    options.registry.readBlob(ref.registry, ref.repository, top, options.token),
+  ]);
+  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  const files = await readReleaseManifests(layerBytes, layerName, limits);
   if (!files.has('image-references')) {
     throw notAPayload(pullSpec, files.size ? 'its top layer has release-manifests/ but no image-references' : 'its top layer has no release-manifests/image-references');
   }
@@ -121,7 +128,7 @@ export async function readPayload(pullspecText: string | Pullspec, options: Read
   };
   if (options.cache) {
     const cache = options.cache;
-    await cacheWrite(() => cache.put(payload, platformKey), cache, logger);
+    await cacheWrite(() => cache.put(payload, layerBytes, platformKey), cache, logger);
   }
   return payload;
 }

@@ -1,5 +1,3 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { loadTarStream } from '../lazyModules';
 import { OkdError } from '../errors';
@@ -8,16 +6,23 @@ import { OkdError } from '../errors';
 export const RELEASE_MANIFESTS_DIR = 'release-manifests/';
 
 export interface LayerReadLimits {
-  /** Stop reading once the decompressed layer is larger than this. */
+  /** Refuse a top layer larger than this before reading it: a release-manifests layer is a few MiB. */
+  maxLayerBytes: number;
+  /** Stop once the decompressed layer is larger than this. */
   maxDecompressedBytes: number;
   /** Stop once the kept files add up to more than this. */
   maxKeptBytes: number;
 }
 
 export const defaultLayerReadLimits: LayerReadLimits = {
+  maxLayerBytes: 256 * 1024 * 1024,
   maxDecompressedBytes: 1024 * 1024 * 1024,
   maxKeptBytes: 256 * 1024 * 1024,
 };
+
+const gunzip = (data: Buffer, options: zlib.ZlibOptions): Promise<Buffer> =>
+  new Promise((resolve, reject) => zlib.gunzip(data, options, (err, out) => (err ? reject(err) : resolve(out))));
+const MiB = (bytes: number) => Math.round(bytes / 1048576);
 
 /**
  * The entry name as a path relative to the layer root, or an error for a name that would escape it.
@@ -34,44 +39,13 @@ export function safeEntryPath(name: string, layer: string): string {
   return parts.join('/') + (name.endsWith('/') && parts.length ? '/' : '');
 }
 
-/** Counts decompressed bytes and fails the stream once they pass the limit. */
-function sizeCap(limit: number, layer: string): Transform {
-  let total = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      total += chunk.length;
-      if (total > limit) {
-        callback(new OkdError('integrity', `layer ${layer} decompresses to more than ${Math.round(limit / 1048576)} MiB`, 'a release-manifests layer is a few MiB; this image is not a release payload'));
-        return;
-      }
-      callback(null, chunk);
-    },
-  });
-}
-
-/** Passes gzip data through gunzip and anything else (an uncompressed tar) unchanged, judged by the magic bytes. */
-function decompressor(layer: string): Transform {
-  let inner: Transform | undefined;
-  const outer = new Transform({
-    transform(chunk: Buffer, encoding, callback) {
-      if (!inner) {
-        if (chunk.length >= 4 && chunk.readUInt32LE(0) === 0xfd2fb528) {
-          callback(new OkdError('unsupported', `layer ${layer} is zstd-compressed`, 'only gzip and uncompressed layers can be read'));
-          return;
-        }
-        inner = chunk[0] === 0x1f && chunk[1] === 0x8b ? zlib.createGunzip({ chunkSize: 256 * 1024 }) : new Transform({ transform: (c, _e, cb) => cb(null, c) });
-        inner.on('data', (data: Buffer) => outer.push(data));
-        inner.on('error', (err) => outer.destroy(corrupt(layer, err)));
-      }
-      inner.write(chunk, encoding, () => callback());
-    },
-    flush(callback) {
-      if (!inner) return callback();
-      inner.once('end', () => callback());
-      inner.end();
-    },
-  });
-  return outer;
+/** The error for a top layer too large to be a release-manifests layer, raised before any byte of it is read. */
+export function layerTooLarge(layer: string, size: number, limits: LayerReadLimits = defaultLayerReadLimits): OkdError {
+  return new OkdError(
+    'not-a-payload',
+    `layer ${layer} is ${MiB(size)} MiB, more than the ${MiB(limits.maxLayerBytes)} MiB a release-manifests layer can be`,
+    'pass the pullspec of a release payload (quay.io/okd/scos-release:<version>); its top layer holds only release-manifests/',
+  );
 }
 
 function corrupt(layer: string, err: Error): OkdError {
@@ -80,47 +54,80 @@ function corrupt(layer: string, err: Error): OkdError {
   return new OkdError('integrity', `layer ${layer} is corrupt: ${reason}`, 'the image is damaged in the registry; nothing was cached', { cause: err });
 }
 
+function tooLargeDecompressed(layer: string, limit: number): OkdError {
+  return new OkdError('integrity', `layer ${layer} decompresses to more than ${MiB(limit)} MiB`, 'a release-manifests layer is a few MiB; this image is not a release payload');
+}
+
+/** The tar inside a layer: gunzipped (in libuv's pool, capped), or the bytes themselves for an uncompressed tar. */
+async function layerTar(data: Buffer, layer: string, limit: number): Promise<Buffer> {
+  if (data.length >= 4 && data.readUInt32LE(0) === 0xfd2fb528) {
+    throw new OkdError('unsupported', `layer ${layer} is zstd-compressed`, 'only gzip and uncompressed layers can be read');
+  }
+  if (data[0] !== 0x1f || data[1] !== 0x8b) {
+    if (data.length > limit) throw tooLargeDecompressed(layer, limit);
+    return data;
+  }
+  try {
+    return await gunzip(data, { maxOutputLength: limit, chunkSize: 1024 * 1024 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeDecompressed(layer, limit);
+    throw corrupt(layer, err as Error);
+  }
+}
+
 /**
- * Streams one layer (gzip or plain tar) and keeps the regular files under `release-manifests/`, keyed by their
- * name inside that folder. Rejects absolute names, `..` and links there; the stream is read to its end so the
- * caller's digest check runs before anything is used.
+ * Reads one layer (gzip or plain tar, already verified against its digest) and keeps the regular files under
+ * `release-manifests/`, keyed by their name inside that folder. Rejects absolute names, `..` and links there.
+ * The whole layer is in memory: a release-manifests layer is a few MiB, and `layerTooLarge` refuses more.
  */
 export async function readReleaseManifests(
-  layerStream: Readable,
+  data: Buffer,
   layer: string,
   limits: LayerReadLimits = defaultLayerReadLimits,
 ): Promise<Map<string, string>> {
+  const tar = await layerTar(data, layer, limits.maxDecompressedBytes);
   const files = new Map<string, string>();
   let kept = 0;
   const extract = loadTarStream().extract();
   extract.on('entry', (header, stream, next) => {
-    const consume = async (): Promise<void> => {
+    // A failure ends the whole extract (and its promise below) and destroys this entry with the same error.
+    stream.on('error', () => undefined);
+    let inside: string | undefined;
+    try {
       const path = safeEntryPath(header.name, layer);
-      const inside = path.startsWith(RELEASE_MANIFESTS_DIR) ? path.slice(RELEASE_MANIFESTS_DIR.length) : undefined;
+      inside = path.startsWith(RELEASE_MANIFESTS_DIR) ? path.slice(RELEASE_MANIFESTS_DIR.length) : undefined;
       if (inside !== undefined && (header.type === 'symlink' || header.type === 'link')) {
         throw new OkdError('integrity', `layer ${layer} has a link '${header.name}' -> '${header.linkname ?? ''}' in release-manifests/`, 'a release payload holds regular files only; nothing was read from it');
       }
-      if (inside === undefined || inside === '' || header.type !== 'file' || inside.includes('/')) {
-        stream.resume();
-        await new Promise<void>((resolve, reject) => stream.once('end', resolve).once('error', reject));
+    } catch (err) {
+      stream.resume();
+      next(err as Error);
+      return;
+    }
+    if (inside === undefined || inside === '' || header.type !== 'file' || inside.includes('/')) {
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
+    const name = inside;
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: unknown) => {
+      kept += (chunk as Buffer).length;
+      chunks.push(chunk as Buffer);
+    });
+    stream.on('end', () => {
+      if (kept > limits.maxKeptBytes) {
+        next(new OkdError('integrity', `release-manifests/ in layer ${layer} is larger than ${MiB(limits.maxKeptBytes)} MiB`, 'this image is not a release payload'));
         return;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) {
-        kept += (chunk as Buffer).length;
-        if (kept > limits.maxKeptBytes) {
-          throw new OkdError('integrity', `release-manifests/ in layer ${layer} is larger than ${Math.round(limits.maxKeptBytes / 1048576)} MiB`, 'this image is not a release payload');
-        }
-        chunks.push(chunk as Buffer);
-      }
-      files.set(inside, Buffer.concat(chunks).toString('utf8'));
-    };
-    consume().then(() => next(), (err: unknown) => next(err as Error));
+      files.set(name, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      next();
+    });
   });
-  try {
-    await pipeline(layerStream, decompressor(layer), sizeCap(limits.maxDecompressedBytes, layer), extract);
-  } catch (err) {
-    throw err instanceof OkdError ? err : corrupt(layer, err as Error);
-  }
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', (err: Error) => reject(corrupt(layer, err)));
+    extract.end(tar);
+  });
   return files;
 }
