@@ -100,7 +100,8 @@ export function buildRelease(input: BuildReleaseInput): Release {
   }
 
   const operators = [...byOperator.values()].map(finishOperator);
-  operators.sort((a, b) => Number(a.runlevels[0]) - Number(b.runlevels[0]) || a.name.localeCompare(b.name));
+  // Byte order, as oc sorts: localeCompare would also cost ICU's start-up, several ms of a cold `release info`.
+  operators.sort((a, b) => Number(a.runlevels[0]) - Number(b.runlevels[0]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const release: Release = {
     pullSpec: input.pullSpec,
