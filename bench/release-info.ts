@@ -4,14 +4,22 @@
  *   node --import tsx bench/release-info.ts
  *
  * A local docker-registry holds two 146-component payloads on a 104 MiB base. Prints progress on stderr and, as
- * its last line, {"coldVsSkopeo", "bytesRatio", "warmMs", "diffMs"}:
+ * its last line, {"coldVsSkopeo", "bytesRatio", "warmMs", "diffMs", "nodeStartVsSkopeo", "floorVsSkopeo"}:
  * - coldVsSkopeo: a cold `okd-dev release info` over `skopeo copy docker://... dir:` plus extracting
- *   release-manifests/ from the top layer with tar (median of 3 each);
- * - bytesRatio: bytes the registry sent for the cold read over manifest + config + top layer;
+ *   release-manifests/ from the top layer with tar (median of 5 each). Both talk to the registry directly, not
+ *   through the counting proxy in this process;
+ * - bytesRatio: bytes the registry sent for one more cold read, through the counting proxy, over manifest + config
+ *   + top layer;
  * - warmMs: a cached `okd-dev release info` by digest, whole process (median of 7);
- * - diffMs: `okd-dev release diff` of the two cached payloads, whole process (median of 7).
+ * - diffMs: `okd-dev release diff` of the two cached payloads, whole process (median of 7);
+ * - nodeStartVsSkopeo: `node -e 0`, whole process (median of 5), over the skopeo median;
+ * - floorVsSkopeo: bench/release-info-floor.js (median of 5) over the skopeo median: a standalone script doing only
+ *   the unavoidable work of a cold read with this project's stack (GET /v2/, the manifest, the config and the top
+ *   layer over node:http, sha256 of the layer, gunzip, walking the tar with tar-stream and keeping
+ *   release-manifests/). The last two exist because a target like coldVsSkopeo <= 0.1 is set against skopeo on
+ *   loopback: they show, in the same run, how much of it any Node CLI spends on starting and on that work alone.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +39,23 @@ function timed(cmd: string, args: string[]): number {
   return performance.now() - started;
 }
 
+/** Runs `node ARGS` the way runCli runs the CLI (async spawn, piped output, the given env), timing the whole process. */
+function timedNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve({ ms: performance.now() - started, stdout });
+      else reject(new Error(`node ${args.join(' ')}: exit ${code}\n${stderr}`));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   ensureBuilt();
   const registry = await startRegistry({ proxy: true });
@@ -41,23 +66,43 @@ async function main(): Promise<void> {
     const tags = fixtureTags().map((tag, i) => (i % 10 === 0 ? { ...tag, annotations: { ...tag.annotations, 'io.openshift.build.commit.id': `${i}`.padStart(40, 'f') } } : tag));
     const b = await pushTestPayload({ client, registry: registry.host, repository: 'okd/scos-release', tag: '4.10.0-okd-bench.2', version: '4.10.0-okd-bench.2', tags, previous: ['4.10.0-okd-bench.1'] });
 
+    // Bytes: one cold read (fresh cache) through the counting proxy, kept out of the timings.
+    const before = registry.counters.bytesToClient;
+    const counted = await runCli(['release', 'info', a.pullSpec, '--insecure'], cliEnv());
+    if (counted.code !== 0) throw new Error(counted.stderr);
+    const bytesRatio = (registry.counters.bytesToClient - before) / (a.sizes.manifest + a.sizes.config + a.sizes.topLayer);
+    log(`okd-dev release info, cold through the counting proxy: ${counted.ms.toFixed(0)} ms, bytesRatio ${bytesRatio.toFixed(3)}`);
+
+    // Timings: everything below talks to the registry directly, as skopeo does (the proxy lives in this process).
+    const direct = a.pullSpec.replace(registry.host, registry.directHost);
+    const runs = 5;
     const ours: number[] = [];
-    let bytesRatio = 0;
-    for (let i = 0; i < 3; i++) {
-      const before = registry.counters.bytesToClient;
-      const result = await runCli(['release', 'info', a.pullSpec, '--insecure'], cliEnv());
+    for (let i = 0; i < runs; i++) {
+      const result = await runCli(['release', 'info', direct, '--insecure'], cliEnv());
       if (result.code !== 0) throw new Error(result.stderr);
       ours.push(result.ms);
-      bytesRatio = (registry.counters.bytesToClient - before) / (a.sizes.manifest + a.sizes.config + a.sizes.topLayer);
     }
     log(`okd-dev release info, cold: ${ours.map((ms) => ms.toFixed(0)).join(', ')} ms`);
 
+    const plainEnv = cliEnv();
+    const nodeStart: number[] = [];
+    for (let i = 0; i < runs; i++) nodeStart.push((await timedNode(['-e', '0'], plainEnv)).ms);
+    log(`node -e 0: ${nodeStart.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+
+    const floorScript = path.join(__dirname, 'release-info-floor.js');
+    const floor: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const result = await timedNode([floorScript, direct], plainEnv);
+      if (result.stdout.trim() !== `${a.files.size}`) throw new Error(`release-info-floor kept ${result.stdout.trim()} files, expected ${a.files.size}`);
+      floor.push(result.ms);
+    }
+    log(`floor (bench/release-info-floor.js, ${a.files.size} files): ${floor.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+
     const theirs: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < runs; i++) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-skopeo-'));
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-extract-'));
-      // skopeo talks to the registry directly: only our own reads go through the counting proxy.
-      let ms = timed('skopeo', ['copy', '--src-tls-verify=false', `docker://${a.pullSpec.replace(registry.host, registry.directHost)}`, `dir:${dir}`]);
+      let ms = timed('skopeo', ['copy', '--src-tls-verify=false', `docker://${direct}`, `dir:${dir}`]);
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { layers: { digest: string }[] };
       const top = manifest.layers[manifest.layers.length - 1]?.digest.replace('sha256:', '') ?? '';
       ms += timed('tar', ['-xzf', path.join(dir, top), '-C', out, 'release-manifests']);
@@ -86,6 +131,8 @@ async function main(): Promise<void> {
       bytesRatio: +bytesRatio.toFixed(3),
       warmMs: Math.round(median(warm)),
       diffMs: Math.round(median(diff)),
+      nodeStartVsSkopeo: +(median(nodeStart) / median(theirs)).toFixed(3),
+      floorVsSkopeo: +(median(floor) / median(theirs)).toFixed(3),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {
