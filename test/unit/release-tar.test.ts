@@ -5,7 +5,7 @@ import * as tarStream from 'tar-stream';
 import { OkdError } from '../../src/core/errors';
 import { defaultLayerReadLimits, layerTooLarge, readReleaseManifests, safeEntryPath } from '../../src/core/release/tar';
 
-type Entry = tarStream.Headers & { content?: string };
+type Entry = Partial<tarStream.Header> & { name: string; content?: string };
 
 /** A tar written by tar-stream's packer, with whatever names, types and links a test needs. */
 async function tarOf(entries: Entry[]): Promise<Buffer> {

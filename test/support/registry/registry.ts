@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Agent, fetch } from 'undici';
+import { httpRequest } from '../../../src/core/http';
 import { makeSelfSignedCert } from './certs';
 import { type ProxyCounters, type TcpProxy, startTcpProxy } from './proxy';
 import { type TokenServer, startTokenServer } from './token-server';
@@ -100,15 +100,12 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const scheme = opts.tls ? 'https' : 'http';
-  const agent = new Agent({ connect: { rejectUnauthorized: false } });
   try {
-    await waitUntilAnswers(`${scheme}://127.0.0.1:${port}/v2/`, agent, child, () => stderr);
+    await waitUntilAnswers(`${scheme}://127.0.0.1:${port}/v2/`, child, () => stderr);
   } catch (err) {
     child.kill('SIGKILL');
     await tokenServer?.stop();
     throw err;
-  } finally {
-    await agent.close();
   }
 
   let proxy: TcpProxy | undefined;
@@ -155,13 +152,13 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   };
 }
 
-async function waitUntilAnswers(url: string, agent: Agent, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilAnswers(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const until = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr()}`);
     try {
-      const res = await fetch(url, { dispatcher: agent });
-      await res.body?.cancel();
+      const res = await httpRequest(url, { method: 'GET', headers: { Connection: 'close' }, tls: { rejectUnauthorized: false } });
+      res.body.resume();
       if (res.status === 200 || res.status === 401) return;
     } catch {
       // not listening yet
