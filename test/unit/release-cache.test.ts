@@ -73,6 +73,16 @@ describe('release cache writes', () => {
     assert.deepEqual(await cache.list(), []);
   });
 
+  it('remembers what a tag named under a hashed name inside the cache, per view', async () => {
+    const cache = new ReleaseCache(path.join(root, 'tags'));
+    const tag = 'registry.example:5000/okd/../../scos-release:4.19';
+    await cache.putTag(tag, 'multi-linux/amd64', DIGEST_A);
+    assert.equal((await cache.getTag(tag, 'multi-linux/amd64'))?.digest, DIGEST_A);
+    assert.equal(await cache.getTag(tag, 'linux/arm64'), undefined);
+    assert.match(fs.readdirSync(path.join(cache.dir, 'tags')).join(), /^[a-f0-9]{64}\.json$/);
+    await assert.rejects(cache.putTag(tag, 'multi-linux/amd64', 'sha256:nope'), /is not a sha256 digest/);
+  });
+
   it('returns the release it read when the cache cannot be written, with a warning', async () => {
     const files = releaseManifests({ version: '4.19.0-okd-scos.1', small: true });
     const layer = await buildLayer([...files].map(([name, text]) => ({ path: `release-manifests/${name}`, content: Buffer.from(text) })));
@@ -93,7 +103,7 @@ describe('release cache writes', () => {
     const release = await readRelease('quay.io/okd/scos-release:4.19.0-okd-scos.1', { registry, cache: new ReleaseCache(blocked), logger });
     assert.equal(release.version, '4.19.0-okd-scos.1');
     assert.ok(release.manifests.length > 0);
-    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.equal(warnings.length, 3, warnings.join('\n')); // the tag memo, the payload and the model
     assert.ok(warnings.every((w) => w.startsWith(`release cache ${blocked} could not be written: `)), warnings.join('\n'));
   });
 });

@@ -1,4 +1,4 @@
-import { type CachedPayload, ReleaseCache } from '../release/cache';
+import { type CachedPayload, ReleaseCache, type TagMemo } from '../release/cache';
 import type { Release } from '../release/model';
 
 /** Release models by cache folder, payload digest and view: a digest names the same payload forever. */
@@ -48,6 +48,14 @@ export class MemoReleaseCache extends ReleaseCache {
 
   override async put(payload: CachedPayload, topLayer: Buffer, platform?: string): Promise<void> {
     await this.inner?.put(payload, topLayer, platform);
+  }
+
+  override async putTag(pullSpec: string, view: string, digest: string): Promise<void> {
+    await this.inner?.putTag(pullSpec, view, digest);
+  }
+
+  override getTag(pullSpec: string, view: string): Promise<TagMemo | undefined> {
+    return this.inner ? this.inner.getTag(pullSpec, view) : Promise.resolve(undefined);
   }
 
   override list(): Promise<CachedPayload[]> {

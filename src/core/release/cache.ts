@@ -29,6 +29,14 @@ export interface CachedPayload {
  */
 type PayloadEntry = Omit<CachedPayload, 'files'>;
 
+/** The payload a tag named when it was last read (see ReleaseCache.putTag). */
+export interface TagMemo {
+  pullSpec: string;
+  view: string;
+  digest: string;
+  resolvedAt: string;
+}
+
 /** 2: the files are kept as the top layer blob under blobs/sha256/ (1 kept them as JSON in the entry). */
 export const CACHE_SCHEMA = 2;
 /** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
@@ -132,6 +140,29 @@ export class ReleaseCache {
     const target = this.releaseFile(digest, view);
     const listed: Release = { ...release, manifests: release.manifests.map(({ content: _content, ...manifest }) => manifest) };
     await writeAtomic(target, JSON.stringify({ schema: RELEASE_SCHEMA, release: listed }));
+  }
+
+  /**
+   * Remembers which payload a tag named when it was read, so that a read by tag can still answer from the cache
+   * while the registry cannot be reached. Keyed by a hash of the pullspec and view: any tag maps to a safe name.
+   */
+  async putTag(pullSpec: string, view: string, digest: string): Promise<void> {
+    ReleaseCache.key(digest);
+    const memo: TagMemo = { pullSpec, view, digest, resolvedAt: new Date().toISOString() };
+    await writeAtomic(this.tagFile(pullSpec, view), JSON.stringify(memo));
+  }
+
+  async getTag(pullSpec: string, view: string): Promise<TagMemo | undefined> {
+    try {
+      const memo = JSON.parse(await fs.readFile(this.tagFile(pullSpec, view), 'utf8')) as TagMemo;
+      return memo.pullSpec === pullSpec && memo.view === view && DIGEST.test(memo.digest) ? memo : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private tagFile(pullSpec: string, view: string): string {
+    return path.join(this.dir, 'tags', `${createHash('sha256').update(`${pullSpec}\n${view}`).digest('hex')}.json`);
   }
 
   private releaseFile(digest: string, view: string): string {

@@ -137,6 +137,18 @@ export interface Release {
   labels: Record<string, string>;
   /** Non-fatal problems found while reading (duplicate tags, conflicting versions, unparsable manifests). */
   warnings: string[];
+  /**
+   * Set when the release was read by tag while its registry could not be reached: this is the payload the tag named
+   * when it was last read (from the cache), which may no longer be what the tag names.
+   */
+  offline?: OfflineTag;
+}
+
+export interface OfflineTag {
+  /** When the tag was last resolved to this payload, ISO 8601. */
+  resolvedAt: string;
+  /** Why the registry was not asked: the error of the failed resolve. */
+  reason: string;
 }
 
 export const ANNOTATION_COMMIT = 'io.openshift.build.commit.id';

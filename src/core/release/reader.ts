@@ -34,12 +34,24 @@ export async function readRelease(pullspecText: string | Pullspec, options: Read
   const ref = typeof pullspecText === 'string' ? parsePullspec(pullspecText) : pullspecText;
   const pullSpec = formatPullspec(ref);
   const platform = options.platform ?? defaultPlatform;
-  // The model cache is keyed by the digest the pullspec names (a tag costs one manifest request to learn it).
-  const image = ref.digest || !options.cache ? undefined : await resolve(ref, platform, options);
-  const key = ref.digest ?? image?.listDigest ?? image?.digest;
   const view = options.platformChosen ? formatPlatform(platform) : `multi-${formatPlatform(platform)}`;
-  if (key && options.cache) {
-    const cached = await options.cache.getRelease(key, view);
+  const cache = options.cache;
+  // The model cache is keyed by the digest the pullspec names (a tag costs one manifest request to learn it).
+  let image: ResolvedImage | undefined;
+  if (!ref.digest && cache) {
+    try {
+      image = await resolve(ref, platform, options);
+    } catch (err) {
+      const offline = err instanceof OkdError && err.kind === 'unreachable' ? await lastReadOfTag(pullSpec, view, err, cache, options) : undefined;
+      if (offline) return offline;
+      throw err;
+    }
+    const resolved = image.listDigest ?? image.digest;
+    await cacheWrite(() => cache.putTag(pullSpec, view, resolved), cache, options.logger);
+  }
+  const key = ref.digest ?? image?.listDigest ?? image?.digest;
+  if (key && cache) {
+    const cached = await cache.getRelease(key, view);
     if (cached) {
       (options.logger ?? silentLogger).debug(`release ${pullSpec}: model from cache`);
       return { ...cached, pullSpec };
@@ -47,11 +59,26 @@ export async function readRelease(pullspecText: string | Pullspec, options: Read
   }
   const payload = await readPayload(ref, options, image);
   const release = releaseFromPayload(payload, options);
-  if (options.cache) {
-    const cache = options.cache;
-    await cacheWrite(() => cache.putRelease(payload.listDigest ?? payload.digest, view, release), cache, options.logger);
-  }
+  if (cache) await cacheWrite(() => cache.putRelease(payload.listDigest ?? payload.digest, view, release), cache, options.logger);
   return release;
+}
+
+/**
+ * A read by tag while the registry cannot be reached: the payload the tag named when it was last read, from the
+ * cache, marked `offline` and with a warning saying so. Undefined when the cache has no such read.
+ */
+async function lastReadOfTag(pullSpec: string, view: string, err: OkdError, cache: ReleaseCache, options: ReadReleaseOptions): Promise<Release | undefined> {
+  const memo = await cache.getTag(pullSpec, view);
+  if (!memo) return undefined;
+  let release = await cache.getRelease(memo.digest, view);
+  if (!release) {
+    const payload = await cache.get(memo.digest, formatPlatform(options.platform ?? defaultPlatform));
+    if (!payload) return undefined;
+    release = releaseFromPayload({ ...payload, pullSpec }, options);
+  }
+  const warning = `${err.message}; showing ${memo.digest}, which ${pullSpec} named when it was last read (${memo.resolvedAt}): the tag may have moved since`;
+  (options.logger ?? silentLogger).warn(`release ${pullSpec}: ${warning}`);
+  return { ...release, pullSpec, warnings: [warning, ...release.warnings], offline: { resolvedAt: memo.resolvedAt, reason: err.message } };
 }
 
 function resolve(ref: Pullspec, platform: Platform, options: ReadReleaseOptions): Promise<ResolvedImage> {

@@ -244,6 +244,8 @@ export interface ReleaseInfoJson {
   }[];
   labels: Record<string, string>;
   warnings: string[];
+  /** Present when the registry could not be reached and a read by tag answered from the cache. */
+  offline?: { resolvedAt: string; reason: string };
 }
 
 /** The `-o json` structure of `okd-dev release info`. Manifest contents are left out (counted only). */
@@ -296,6 +298,7 @@ export function toReleaseInfoJson(release: Release): ReleaseInfoJson {
   };
   if (release.listDigest) json.listDigest = release.listDigest;
   if (release.platforms) json.platforms = release.platforms;
+  if (release.offline) json.offline = { ...release.offline };
   if (release.metadata) {
     const m = release.metadata;
     json.metadata = { version: m.version, previous: m.previous, next: m.next, metadata: m.metadata };

@@ -143,7 +143,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       await proxy?.stop();
       await tokenServer?.stop();
       await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // stopped before
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       });
