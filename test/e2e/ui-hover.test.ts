@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { CACHE_SCHEMA } from '../../src/core/release/cache';
+import { CACHE_SCHEMA, ReleaseCache } from '../../src/core/release/cache';
+import { cachePayload } from '../support/payload/cache';
 import { fixturePath } from '../support/fixtures';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
@@ -26,30 +27,25 @@ before(async () => {
   const workspace = path.join(root, 'workspace');
   const cacheDir = path.join(root, 'cache');
   fs.mkdirSync(path.join(workspace, 'manifests'), { recursive: true });
-  fs.mkdirSync(path.join(cacheDir, 'payloads'), { recursive: true });
 
   const imageReferences = fs.readFileSync(fixturePath('payload', 'ocp-4.10-image-references.json'), 'utf8');
   const stream = JSON.parse(imageReferences) as { spec: { tags: { name: string; from: { name: string } }[] } };
   componentPullspec = stream.spec.tags.find((t) => t.name === 'cluster-image-registry-operator')?.from.name ?? '';
   assert.ok(componentPullspec);
   const digest = `sha256:${'5'.repeat(64)}`;
-  fs.writeFileSync(
-    path.join(cacheDir, 'payloads', `${'5'.repeat(64)}.json`),
-    JSON.stringify({
-      schema: CACHE_SCHEMA,
-      pullSpec: `quay.io/okd/scos-release:${RELEASE_VERSION}`,
-      digest,
-      created: '2025-06-10T10:00:00Z',
-      os: 'linux',
-      architecture: 'amd64',
-      labels: {},
-      layers: [],
-      files: {
-        'image-references': imageReferences,
-        'release-metadata': JSON.stringify({ kind: 'cincinnati-metadata-v0', version: RELEASE_VERSION, previous: [], next: [], metadata: {} }),
-      },
-    }),
-  );
+  await cachePayload(new ReleaseCache(cacheDir), {
+    schema: CACHE_SCHEMA,
+    pullSpec: `quay.io/okd/scos-release:${RELEASE_VERSION}`,
+    digest,
+    created: '2025-06-10T10:00:00Z',
+    os: 'linux',
+    architecture: 'amd64',
+    labels: {},
+    files: {
+      'image-references': imageReferences,
+      'release-metadata': JSON.stringify({ kind: 'cincinnati-metadata-v0', version: RELEASE_VERSION, previous: [], next: [], metadata: {} }),
+    },
+  });
   fs.writeFileSync(
     path.join(workspace, 'manifests', 'deployment.yaml'),
     [

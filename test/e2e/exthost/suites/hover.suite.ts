@@ -13,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { RegistryClient } from '../../../../src/core/registry/client';
+import { CACHE_SCHEMA, ReleaseCache } from '../../../../src/core/release/cache';
 import { readRelease } from '../../../../src/core/release/reader';
+import { cachePayload } from '../../../support/payload/cache';
 
 const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 const RELEASE_NAME = '4.10.0-0.nightly-2021-11-14-184249';
@@ -105,24 +107,19 @@ describe('pullspec hovers', function () {
     assert.ok(componentPullspec.includes('@sha256:'));
     stream.spec.tags.push({ name: STUB_COMPONENT, from: { kind: 'DockerImage', name: `${stubHost}/me/operator@${stubDigest}` }, annotations: {} });
     const payloadDigest = `sha256:${createHash('sha256').update('hover e2e payload').digest('hex')}`;
-    fs.mkdirSync(path.join(tmp, 'cache', 'payloads'), { recursive: true });
-    fs.writeFileSync(
-      path.join(tmp, 'cache', 'payloads', `${payloadDigest.slice(7)}.json`),
-      JSON.stringify({
-        schema: 1,
-        pullSpec: `quay.io/okd/scos-release:${RELEASE_VERSION}`,
-        digest: payloadDigest,
-        created: '2021-11-14T18:51:28Z',
-        os: 'linux',
-        architecture: 'amd64',
-        labels: { 'io.openshift.release': RELEASE_NAME },
-        layers: [],
-        files: {
-          'image-references': JSON.stringify(stream),
-          'release-metadata': JSON.stringify({ kind: 'cincinnati-metadata-v0', version: RELEASE_VERSION, previous: [], next: [], metadata: {} }),
-        },
-      }),
-    );
+    await cachePayload(new ReleaseCache(path.join(tmp, 'cache')), {
+      schema: CACHE_SCHEMA,
+      pullSpec: `quay.io/okd/scos-release:${RELEASE_VERSION}`,
+      digest: payloadDigest,
+      created: '2021-11-14T18:51:28Z',
+      os: 'linux',
+      architecture: 'amd64',
+      labels: { 'io.openshift.release': RELEASE_NAME },
+      files: {
+        'image-references': JSON.stringify(stream),
+        'release-metadata': JSON.stringify({ kind: 'cincinnati-metadata-v0', version: RELEASE_VERSION, previous: [], next: [], metadata: {} }),
+      },
+    });
 
     for (const key of ['cacheDir', 'insecureRegistries', 'hover.enabled', 'hover.resolveTags']) previous[key] = okd().inspect(key)?.globalValue;
     const sandboxHosts = sandbox() ? [sandbox()!.registry.replace(/^https?:\/\//, '')] : [];

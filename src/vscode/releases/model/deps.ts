@@ -1,0 +1,24 @@
+import type { CancellationTokenLike } from '../../../core/cancel';
+import type { Logger } from '../../../core/log';
+import type { ReleaseLibrary } from '../../../core/release/library';
+import type { ReleaseStreamTags } from '../../../core/releasecontroller/client';
+
+export interface ReleaseSources {
+  controllers: { url: string; streams: string[] }[];
+  repositories: string[];
+  pinned: string[];
+}
+
+/** What the model reads from; the extension passes the settings, the shared library and registry. */
+export interface ReleaseTreeDeps {
+  sources(): ReleaseSources;
+  library: ReleaseLibrary;
+  listTags(registry: string, repository: string, token: CancellationTokenLike): Promise<string[]>;
+  controller(url: string): {
+    streamTags(stream: string, options: object, token?: CancellationTokenLike): Promise<ReleaseStreamTags>;
+    releaseStreams(kind: 'accepted', token?: CancellationTokenLike): Promise<Record<string, string[]>>;
+  };
+  logger: Logger;
+  /** Runs a read so the view shows that it is busy. */
+  withProgress<T>(title: string, task: () => Promise<T>): Promise<T>;
+}
