@@ -50,6 +50,7 @@ export function renderNode(node: ReleaseTreeNode, library: ReleaseLibrary): vsco
       if (node.phase) parts.push(node.phase);
       if (release && release.version !== node.label) parts.push(release.version);
       if (node.pinned) parts.push(repositoryOf(node.pullSpec));
+      if (release?.offline) parts.push('offline');
       item.description = parts.join(' · ');
       // The tooltip is filled in by resolveTreeItem, when the mouse rests on the row: by then it may be read.
       item.iconPath = phaseIcon(node.phase);
@@ -161,9 +162,14 @@ export function renderNode(node: ReleaseTreeNode, library: ReleaseLibrary): vsco
       break;
     case 'message':
       item = new vscode.TreeItem(node.message, None);
-      item.iconPath = new vscode.ThemeIcon('info');
+      if (node.warning) {
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        item.tooltip = md(`$(warning) ${escape(node.warning)}\n\nUse **Retry** to read it again.`);
+      } else {
+        item.iconPath = new vscode.ThemeIcon('info');
+      }
       if (node.command) item.command = { command: node.command, title: node.message };
-      item.contextValue = 'okd.message';
+      item.contextValue = node.warning ? 'okd.warning' : 'okd.message';
       break;
   }
   item.id = node.id;

@@ -119,6 +119,8 @@ export interface MessageNode extends Base {
   readonly message: string;
   /** A command id the row runs when clicked. */
   readonly command?: string;
+  /** Shown with a warning icon and this text as its tooltip; Retry reads the parent again. */
+  readonly warning?: string;
 }
 
 export type ReleaseTreeNode =

@@ -28,7 +28,12 @@ export class ReleaseContents {
   releaseChildren(node: ReleaseNode): Promise<ReleaseTreeNode[]> {
     return this.store.cached(node, `Reading release ${node.pullSpec}`, async (token) => {
       const release = await this.load(node.pullSpec, token);
-      return (['operators', 'images', 'manifests', 'metadata'] as const).map((group) => this.groupNode(node, release, group));
+      const groups: ReleaseTreeNode[] = (['operators', 'images', 'manifests', 'metadata'] as const).map((group) => this.groupNode(node, release, group));
+      if (!release.offline) return groups;
+      // Read by tag while the registry could not be reached: say which read this is, first.
+      const when = release.offline.resolvedAt.slice(0, 16).replace('T', ' ');
+      const offline = this.store.node({ kind: 'message', id: `${node.id}/offline`, parent: node, message: `Offline: as this tag was on ${when} UTC`, warning: release.warnings[0] ?? release.offline.reason });
+      return [offline, ...groups];
     });
   }
 

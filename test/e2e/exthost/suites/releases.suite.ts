@@ -2,10 +2,15 @@
 // payloads and a release controller listing them; code-server's okd.* settings point at it). The tree is read
 // through the data provider activate() returns; commands run through vscode.commands as menus run them.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import * as vscode from 'vscode';
+import { CACHE_SCHEMA, defaultCacheDir, ReleaseCache } from '../../../../src/core/release/cache';
 import type { ReleasesApi, ReleaseTreeNode } from '../../../../src/vscode/releases';
+import { cachePayload } from '../../../support/payload/cache';
 
 const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 
@@ -301,6 +306,43 @@ describe('Release Explorer', function () {
     const oldest = info.releases[0] as string;
     const id = await vscode.commands.executeCommand<string>('okd.revealInExplorer', { release: oldest, component: 'cluster-monitoring-operator' });
     assert.match(id, /\/images\/cluster-monitoring-operator$/);
+  });
+
+  it('shows a pinned tag read while its registry is down as its last read, marked offline, with a Retry row', async () => {
+    const port = await closedPort();
+    const tag = '4.19.0-okd-scos.offline';
+    const pullSpec = `127.0.0.1:${port}/okd/scos-release:${tag}`;
+    // What an earlier read left in the extension's cache: the payload, and which payload the tag named.
+    const cache = new ReleaseCache(okd().get<string>('cacheDir') || defaultCacheDir());
+    const digest = `sha256:${createHash('sha256').update(`offline ${port}`).digest('hex')}`;
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    const imageReferences = fs.readFileSync(path.resolve(ext.extensionPath, '..', 'shared', 'fixtures', 'payload', 'ocp-4.10-image-references.json'), 'utf8');
+    await cachePayload(cache, {
+      schema: CACHE_SCHEMA,
+      pullSpec,
+      digest,
+      created: '2025-06-10T10:00:00Z',
+      os: 'linux',
+      architecture: 'amd64',
+      labels: {},
+      files: { 'image-references': imageReferences },
+    });
+    await cache.putTag(pullSpec, 'multi-linux/amd64', digest);
+    const pinned = okd().get<string[]>('pinnedReleases') ?? [];
+    await okd().update('pinnedReleases', [...pinned, pullSpec], vscode.ConfigurationTarget.Global);
+
+    const release = await walk('Pinned', tag);
+    const children = await rows(release.node);
+    assert.match(children[0]?.label ?? '', /^Offline: as this tag was on \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    assert.equal(children[0]?.item.contextValue, 'okd.warning');
+    assert.match(tooltipOf(children[0]!.item).replace(/\\(.)/g, '$1'), new RegExp(`registry 127\\.0\\.0\\.1:${port} did not answer .*showing ${digest}, which ${pullSpec.replace(/\./g, '\\.')} named when it was last read .*the tag may have moved since`));
+    assert.deepEqual(
+      children.slice(1).map((r) => [r.label, r.description]),
+      [['Operators', '0'], ['Images', '146'], ['Manifests', '0'], ['Metadata', '']],
+    );
+    assert.match((await walk('Pinned', tag)).description, /· offline$/);
+    await okd().update('pinnedReleases', pinned, vscode.ConfigurationTarget.Global);
   });
 
   it('shows an unreachable source as one error node with a Retry, and the other sources still work', async () => {
