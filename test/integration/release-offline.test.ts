@@ -36,6 +36,7 @@ describe('okd-dev release info by tag while the registry cannot be reached', () 
     );
     assert.match(result.stdout, /\nWarnings:\n/);
     assert.match(result.stdout, warning);
+    assert.match(result.stderr, new RegExp(`^warning: registry ${registry.host} did not answer .*the tag may have moved since\n$`));
   });
 
   it('marks the JSON as offline', async () => {
@@ -46,6 +47,12 @@ describe('okd-dev release info by tag while the registry cannot be reached', () 
     assert.ok(json.images.length > 0);
     assert.match(json.offline?.resolvedAt ?? '', /^\d{4}-\d\d-\d\dT/);
     assert.match(json.offline?.reason ?? '', new RegExp(`^registry ${registry.host} did not answer`));
+  });
+
+  it('does not compare releases offline: release diff fails as before', async () => {
+    const result = await runCli(['release', 'diff', payload.pullSpec, payload.digestPullSpec, '--insecure'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`^error: registry ${registry.host} did not answer `));
   });
 
   it('fails as before for a tag it never read, and for a tag read with another cache', async () => {

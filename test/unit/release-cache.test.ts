@@ -70,6 +70,7 @@ describe('release cache writes', () => {
     assert.equal(await cache.get(DIGEST_A), undefined, 'a missing blob');
     fs.writeFileSync(path.join(cache.dir, 'payloads', `${'a'.repeat(64)}.json`), JSON.stringify({ ...put, schema: 1 }));
     assert.equal(await cache.get(DIGEST_A), undefined, 'schema 1');
+    assert.deepEqual(fs.readdirSync(path.join(cache.dir, 'payloads')), [], 'the old entry is removed');
     assert.deepEqual(await cache.list(), []);
   });
 

@@ -83,6 +83,6 @@ describe('reading release-manifests/ from a top layer', () => {
     assert.equal((await rejection(readReleaseManifests(big, 'L', limits))).message, 'layer L decompresses to more than 1 MiB');
     const kept = { ...defaultLayerReadLimits, maxKeptBytes: 1048576 };
     assert.equal((await rejection(readReleaseManifests(big, 'L', kept))).message, 'release-manifests/ in layer L is larger than 1 MiB');
-    assert.equal(layerTooLarge('L', 300 * 1048576).message, 'layer L is 300 MiB, more than the 256 MiB a release-manifests layer can be');
+    assert.equal(layerTooLarge('L', 300 * 1048576).message, 'layer L is 300 MiB, more than the 64 MiB a release-manifests layer can be');
   });
 });

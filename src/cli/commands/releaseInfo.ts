@@ -34,8 +34,11 @@ export async function releaseInfo(argv: string[]): Promise<void> {
     platform: context.platform,
     platformChosen: context.platform !== undefined,
     logger: context.logger,
+    allowOffline: true,
   });
   context.progress('');
+  // The output marks it too (Warnings, "offline" in JSON), but that is easy to miss at the end of a long list.
+  if (release.offline) process.stderr.write(`warning: ${release.warnings[0] ?? release.offline.reason}\n`);
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(toReleaseInfoJson(release), null, 2)}\n`);
     return;

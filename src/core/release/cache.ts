@@ -40,7 +40,7 @@ export interface TagMemo {
 /** 2: the files are kept as the top layer blob under blobs/sha256/ (1 kept them as JSON in the entry). */
 export const CACHE_SCHEMA = 2;
 /** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
-export const RELEASE_SCHEMA = 2;
+export const RELEASE_SCHEMA = 3;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
@@ -55,6 +55,13 @@ async function writeAtomic(target: string, text: string | Buffer): Promise<void>
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `OKD_DEV_CACHE_DIR`, else `$XDG_CACHE_HOME/okd-dev`, else `~/.cache/okd-dev`. */
@@ -101,7 +108,12 @@ export class ReleaseCache {
   private async readEntry(file: string): Promise<CachedPayload | undefined> {
     try {
       const entry = JSON.parse(await fs.readFile(file, 'utf8')) as PayloadEntry;
-      const top = entry.schema === CACHE_SCHEMA ? entry.layers[entry.layers.length - 1] : undefined;
+      if (entry.schema !== CACHE_SCHEMA) {
+        // An entry of an older version (schema 1 held megabytes of JSON): drop it, the next read writes it anew.
+        await fs.rm(file, { force: true });
+        return undefined;
+      }
+      const top = entry.layers[entry.layers.length - 1];
       if (!top) return undefined;
       const layer = await fs.readFile(this.blobFile(top));
       if (`sha256:${createHash('sha256').update(layer).digest('hex')}` !== top) return undefined;
@@ -118,8 +130,10 @@ export class ReleaseCache {
     const top = payload.layers[payload.layers.length - 1];
     if (!top) throw new OkdError('invalid-input', `payload ${payload.pullSpec} has no layers to cache`);
     const { files: _files, ...entry } = payload;
-    // The blob first: an entry is never on disk without the bytes it names.
-    await writeAtomic(this.blobFile(top), topLayer);
+    // The blob first: an entry is never on disk without the bytes it names. Blobs are named by content, so one
+    // already there is kept (it is checked against its digest when read).
+    const blob = this.blobFile(top);
+    if (!(await exists(blob))) await writeAtomic(blob, topLayer);
     await writeAtomic(this.file(key), JSON.stringify(entry));
   }
 

@@ -35,8 +35,12 @@ export class ReleaseLibrary {
 
   constructor(private readonly options: ReleaseLibraryOptions) {}
 
-  /** Reads a release (from the cache when its digest was read before), once per pullspec at a time. */
-  load(pullSpec: string, token?: CancellationTokenLike): Promise<Release> {
+  /**
+   * Reads a release (from the cache when its digest was read before), once per pullspec at a time. `allowOffline`
+   * (views that show `release.offline`, such as the tree) lets a tag read while its registry is down answer with
+   * the tag's last read.
+   */
+  load(pullSpec: string, token?: CancellationTokenLike, options: { allowOffline?: boolean } = {}): Promise<Release> {
     const known = this.loaded.get(pullSpec);
     if (known) return Promise.resolve(known);
     let pending = this.loading.get(pullSpec);
@@ -47,6 +51,7 @@ export class ReleaseLibrary {
         platform: this.options.platform?.(),
         token,
         logger: this.options.logger ?? silentLogger,
+        allowOffline: options.allowOffline === true,
       }).then(
         (release) => {
           this.loading.delete(pullSpec);

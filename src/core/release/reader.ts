@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../log';
 import { formatPullspec, parsePullspec, type Pullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
 import type { ResolvedImage } from '../registry/manifests';
+import { isCertificateError, isTlsProtocolError } from '../registry/retry';
 import { formatPlatform, type ImageConfig, type Platform } from '../registry/types';
 import { type CachedPayload, CACHE_SCHEMA, type ReleaseCache } from './cache';
 import type { Release } from './model';
@@ -21,6 +22,12 @@ export interface ReadReleaseOptions {
   token?: CancellationTokenLike;
   logger?: Logger;
   limits?: LayerReadLimits;
+  /**
+   * When the registry cannot be reached (no connection; not a certificate, auth or not-found error), answer a read
+   * by tag with the payload the tag named when it was last read, from the cache, marked `offline` with a warning.
+   * Only for views that show the mark: `okd-dev release info` and the Release Explorer.
+   */
+  allowOffline?: boolean;
 }
 
 const defaultPlatform: Platform = { os: 'linux', architecture: 'amd64' };
@@ -42,25 +49,34 @@ export async function readRelease(pullspecText: string | Pullspec, options: Read
     try {
       image = await resolve(ref, platform, options);
     } catch (err) {
-      const offline = err instanceof OkdError && err.kind === 'unreachable' ? await lastReadOfTag(pullSpec, view, err, cache, options) : undefined;
+      const offline = options.allowOffline && isNoConnection(err) ? await lastReadOfTag(pullSpec, view, err, cache, options) : undefined;
       if (offline) return offline;
       throw err;
     }
-    const resolved = image.listDigest ?? image.digest;
-    await cacheWrite(() => cache.putTag(pullSpec, view, resolved), cache, options.logger);
   }
   const key = ref.digest ?? image?.listDigest ?? image?.digest;
+  // Which payload the tag named, recorded once that payload is in the cache (a failed read records nothing).
+  const remember = async (): Promise<void> => {
+    if (cache && key && !ref.digest) await cacheWrite(() => cache.putTag(pullSpec, view, key), cache, options.logger);
+  };
   if (key && cache) {
     const cached = await cache.getRelease(key, view);
     if (cached) {
       (options.logger ?? silentLogger).debug(`release ${pullSpec}: model from cache`);
+      await remember();
       return { ...cached, pullSpec };
     }
   }
   const payload = await readPayload(ref, options, image);
   const release = releaseFromPayload(payload, options);
   if (cache) await cacheWrite(() => cache.putRelease(payload.listDigest ?? payload.digest, view, release), cache, options.logger);
+  await remember();
   return release;
+}
+
+/** The registry could not be reached at all: not a certificate or TLS problem, which the user must fix instead. */
+function isNoConnection(err: unknown): err is OkdError {
+  return err instanceof OkdError && err.kind === 'unreachable' && !isCertificateError(err.cause) && !isTlsProtocolError(err.cause);
 }
 
 /**

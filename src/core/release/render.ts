@@ -313,7 +313,12 @@ export interface RenderDiffOptions {
 
 /** Text like `oc adm release info FROM TO`. Needs the releases for the header rows. */
 export function renderReleaseDiff(from: Release, to: Release, diff: ReleaseDiff, options: RenderDiffOptions = {}): string {
-  if (diff.identical) return 'Releases are identical\n';
+  // A side read offline (a tag's last read, shown by the tree) is said first: the comparison may be out of date.
+  const offline = [from, to].filter((r) => r.offline).map((r) => `Offline: ${r.warnings[0] ?? r.offline?.reason}\n`).join('');
+  return offline + (diff.identical ? 'Releases are identical\n' : renderDiffTable(from, to, diff, options));
+}
+
+function renderDiffTable(from: Release, to: Release, diff: ReleaseDiff, options: RenderDiffOptions): string {
   let text = '\tFROM\tTO\n';
   text += `Name:\t${from.version}\t${to.version}\n`;
   text += `Created:\t${formatCreated(from.created)}\t${formatCreated(to.created)}\n`;

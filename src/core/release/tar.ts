@@ -1,4 +1,5 @@
 import * as zlib from 'node:zlib';
+import type { Extract as TarExtract } from 'tar-stream';
 import { loadTarStream } from '../lazyModules';
 import { OkdError } from '../errors';
 
@@ -15,13 +16,11 @@ export interface LayerReadLimits {
 }
 
 export const defaultLayerReadLimits: LayerReadLimits = {
-  maxLayerBytes: 256 * 1024 * 1024,
+  maxLayerBytes: 64 * 1024 * 1024,
   maxDecompressedBytes: 1024 * 1024 * 1024,
   maxKeptBytes: 256 * 1024 * 1024,
 };
 
-const gunzip = (data: Buffer, options: zlib.ZlibOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => zlib.gunzip(data, options, (err, out) => (err ? reject(err) : resolve(out))));
 const MiB = (bytes: number) => Math.round(bytes / 1048576);
 
 /**
@@ -58,34 +57,50 @@ function tooLargeDecompressed(layer: string, limit: number): OkdError {
   return new OkdError('integrity', `layer ${layer} decompresses to more than ${MiB(limit)} MiB`, 'a release-manifests layer is a few MiB; this image is not a release payload');
 }
 
-/** The tar inside a layer: gunzipped (in libuv's pool, capped), or the bytes themselves for an uncompressed tar. */
-async function layerTar(data: Buffer, layer: string, limit: number): Promise<Buffer> {
+/**
+ * Feeds the tar inside a layer to `extract`: gunzipped as a stream (1 MiB chunks, with backpressure, so only the
+ * kept files stay in memory), or the bytes themselves for an uncompressed tar. Past `limit` decompressed bytes the
+ * extract fails.
+ */
+function feedTar(data: Buffer, layer: string, limit: number, extract: TarExtract): void {
   if (data.length >= 4 && data.readUInt32LE(0) === 0xfd2fb528) {
-    throw new OkdError('unsupported', `layer ${layer} is zstd-compressed`, 'only gzip and uncompressed layers can be read');
+    extract.destroy(new OkdError('unsupported', `layer ${layer} is zstd-compressed`, 'only gzip and uncompressed layers can be read'));
+    return;
   }
   if (data[0] !== 0x1f || data[1] !== 0x8b) {
-    if (data.length > limit) throw tooLargeDecompressed(layer, limit);
-    return data;
+    if (data.length > limit) extract.destroy(tooLargeDecompressed(layer, limit));
+    else extract.end(data);
+    return;
   }
-  try {
-    return await gunzip(data, { maxOutputLength: limit, chunkSize: 1024 * 1024 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeDecompressed(layer, limit);
-    throw corrupt(layer, err as Error);
-  }
+  const gunzip = zlib.createGunzip({ chunkSize: 1024 * 1024 });
+  let total = 0;
+  gunzip.on('data', (chunk: Buffer) => {
+    total += chunk.length;
+    if (total > limit) {
+      extract.destroy(tooLargeDecompressed(layer, limit));
+    } else if (!extract.write(chunk)) {
+      gunzip.pause();
+      extract.once('drain', () => gunzip.resume());
+    }
+  });
+  gunzip.on('end', () => extract.end(undefined));
+  gunzip.on('error', (err) => extract.destroy(corrupt(layer, err)));
+  // Once the extract fails (a refused entry, a cap), nothing more is decompressed.
+  extract.on('close', () => gunzip.destroy());
+  gunzip.end(data);
 }
 
 /**
  * Reads one layer (gzip or plain tar, already verified against its digest) and keeps the regular files under
  * `release-manifests/`, keyed by their name inside that folder. Rejects absolute names, `..` and links there.
- * The whole layer is in memory: a release-manifests layer is a few MiB, and `layerTooLarge` refuses more.
+ * The compressed layer is in memory (a release-manifests layer is tens of KiB to a few MiB; `layerTooLarge` refuses
+ * more than `maxLayerBytes`); it is decompressed as a stream.
  */
 export async function readReleaseManifests(
   data: Buffer,
   layer: string,
   limits: LayerReadLimits = defaultLayerReadLimits,
 ): Promise<Map<string, string>> {
-  const tar = await layerTar(data, layer, limits.maxDecompressedBytes);
   const files = new Map<string, string>();
   let kept = 0;
   const extract = loadTarStream().extract();
@@ -127,7 +142,7 @@ export async function readReleaseManifests(
   await new Promise<void>((resolve, reject) => {
     extract.on('finish', resolve);
     extract.on('error', (err: Error) => reject(corrupt(layer, err)));
-    extract.end(tar);
+    feedTar(data, layer, limits.maxDecompressedBytes, extract);
   });
   return files;
 }

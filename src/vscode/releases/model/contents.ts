@@ -20,7 +20,8 @@ export class ReleaseContents {
     const known = this.deps.library.get(pullSpec);
     if (known) return known;
     const started = Date.now();
-    const release = await this.deps.library.load(pullSpec, token);
+    // The tree marks a release read offline (a warning row), so it may show a tag's last read.
+    const release = await this.deps.library.load(pullSpec, token, { allowOffline: true });
     this.deps.logger.info(`releases: read ${pullSpec} (${release.version}, ${release.components.length} images, ${release.manifests.length} manifests) in ${Date.now() - started} ms`);
     return release;
   }

@@ -52,7 +52,7 @@ export class PinnedReleases {
 
   private async prefetch(pullSpecs: string[]): Promise<void> {
     for (let i = 0; i < pullSpecs.length; i += 3) {
-      await Promise.all(pullSpecs.slice(i, i + 3).map((p) => (this.deps.library.get(p) ? undefined : this.deps.library.load(p).catch(() => undefined))));
+      await Promise.all(pullSpecs.slice(i, i + 3).map((p) => (this.deps.library.get(p) ? undefined : this.deps.library.load(p, undefined, { allowOffline: true }).catch(() => undefined))));
     }
   }
 }
