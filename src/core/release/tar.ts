@@ -128,7 +128,8 @@ export async function readReleaseManifests(
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: unknown) => {
       kept += (chunk as Buffer).length;
-      chunks.push(chunk as Buffer);
+      // Past the cap nothing more is held: the entry's end reports it.
+      if (kept <= limits.maxKeptBytes) chunks.push(chunk as Buffer);
     });
     stream.on('end', () => {
       if (kept > limits.maxKeptBytes) {
