@@ -1,14 +1,16 @@
 // The Cluster view as a person sees it, in code-server against the sandbox's test cluster: the view connects
 // when shown; after `okd-dev cluster patch` (the CLI, from another "terminal") the view's watches list the override
 // and the patched operator, and the status bar warns; clicking the status bar item brings the view back; the
-// override row's inline Restore puts the payload back. Screenshot: test-results/cluster.png.
+// override row's inline Restore puts the payload back. Screenshot: test-results/cluster.png. Then the same from the
+// palette alone: Patch Operator Image into Cluster (operator picker, image box, the confirmation with the exact
+// override) and Restore Operator (its picker).
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { cliEnv, runCli } from '../support/cli';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, screenshot, treeRow } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -99,4 +101,57 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
   });
   t.diagnostic(`screenshot ${repoRoot}/test-results/cluster.png`);
+});
+
+void test('Palette: Patch Operator picks the operator, takes the image, shows the exact override to confirm; Restore Operator picks it back', { timeout: 180_000 }, async (t) => {
+  assert.ok(world && browser);
+  const { page } = browser;
+  const { cluster } = world.info;
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input.input');
+  const override = treeRow(page, OVERRIDE);
+
+  await withScreenshotOnFailure(t, 'cluster-palette', async () => {
+    await openViewContainer(page, 'OKD');
+    await treeRow(page, 'Overrides').waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
+
+    await runCommand(page, 'OKD: Patch Operator Image into Cluster...', undefined, { asks: true });
+    // The operators of the cluster's release, filtered by what is typed.
+    await widget.locator('.quick-input-title', { hasText: `Operators of release ${cluster.version}` }).waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(cluster.patchOperator);
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: cluster.patchOperator }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
+    // No image used before: the box for a pullspec, which checks what is typed.
+    await widget.locator('.quick-input-title', { hasText: `Image to run as ${cluster.patchOperator}` }).waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('Not A Pullspec');
+    await widget.locator('.quick-input-message', { hasText: /\S/ }).waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(cluster.patchImage);
+    await input.press('Enter');
+
+    // The confirmation names the override entry and the Deployment change before anything is written.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    const detail = await dialog.innerText();
+    assert.match(detail, new RegExp(`Patch ${cluster.patchOperator} in cluster`));
+    assert.match(detail, /"kind":"Deployment","group":"apps","namespace":"openshift-image-registry","name":"cluster-image-registry-operator","unmanaged":true/);
+    assert.match(await treeRow(page, 'Overrides').innerText(), /none/, 'nothing is patched before the confirmation');
+    await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Patch' }).click();
+
+    await override.waitFor({ state: 'visible', timeout: 60_000 });
+    const patched = treeRow(page, cluster.patchOperator);
+    await patched.waitFor({ state: 'visible', timeout: 30_000 });
+    const deadline = Date.now() + 60_000;
+    while (!/complete/.test(await patched.innerText())) {
+      if (Date.now() > deadline) throw new Error(`the rollout did not complete: ${await patched.innerText()}`);
+      await page.waitForTimeout(200);
+    }
+
+    await runCommand(page, 'OKD: Restore Operator', undefined, { asks: true });
+    await widget.locator('.quick-input-title', { hasText: 'Restore Operator' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: cluster.patchOperator }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
+    await override.waitFor({ state: 'hidden', timeout: 30_000 });
+    assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
+  });
 });

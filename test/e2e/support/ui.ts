@@ -65,8 +65,10 @@ export async function expandTreePath(page: Page, ...labels: string[]): Promise<L
 /**
  * Runs a command from the palette by its title as shown there, e.g. "OKD: Show Log". The palette lists only
  * commands of extensions scanned so far, so right after the workbench opens it is reopened until the entry shows.
+ * `asks`: the command opens a picker or input box of its own, so the quick input does not close; the caller waits
+ * for it.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = DEFAULT_TIMEOUT, options: { asks?: boolean } = {}): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   const deadline = Date.now() + timeoutMs;
@@ -83,8 +85,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = DEFAULT_
       if (Date.now() > deadline) throw new Error(`no command "${title}" in the palette after ${timeoutMs} ms`, { cause: error });
     }
   }
-  await input.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT });
+  // A click on that entry, not Enter: Enter runs the highlighted entry, which fuzzy matching may rank first
+  // (typing "OKD: Restore Operator" also lists "OKD: Restore All Operators", recently used first).
+  await entry.click();
+  if (!options.asks) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT });
 }
 
 /** Opens a workspace file in an editor through quick open (Ctrl+P). */
