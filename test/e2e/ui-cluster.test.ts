@@ -155,3 +155,34 @@ void test('Palette: Patch Operator picks the operator, takes the image, shows th
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
   });
 });
+
+void test('Palette: Upgrade Cluster picks a pinned release, shows the exact spec.desiredUpdate to confirm, and the Cluster view follows it', { timeout: 180_000 }, async (t) => {
+  assert.ok(world && browser);
+  const { page } = browser;
+  const { cluster } = world.info;
+  const target = (world.settings['okd.pinnedReleases'] as string[])[0] as string;
+  const version = target.slice(target.lastIndexOf(':') + 1);
+  assert.notEqual(version, cluster.version);
+  const widget = page.locator('.quick-input-widget');
+
+  await withScreenshotOnFailure(t, 'cluster-upgrade', async () => {
+    await openViewContainer(page, 'OKD');
+    await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 20_000 });
+
+    await runCommand(page, 'OKD: Upgrade Cluster to This Release...', undefined, { asks: true });
+    await widget.locator('.quick-input-title', { hasText: 'Upgrade Cluster' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: target }).first().click();
+
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await dialog.innerText();
+    assert.match(text, new RegExp(`Upgrade the cluster \\(context admin\\) from ${cluster.version.replace(/\./g, '\\.')} to ${version.replace(/\./g, '\\.')}\\?`));
+    assert.match(text, /spec\.desiredUpdate: \{image: \S+@sha256:[a-f0-9]{64}, force: true, version: "/);
+    assert.ok(await treeRow(page, cluster.version).isVisible(), 'nothing changes before the confirmation');
+    await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Upgrade' }).click();
+
+    // The cluster-version operator applies the new payload; the Cluster view's release row follows.
+    await treeRow(page, version).waitFor({ state: 'visible', timeout: 90_000 });
+    await treeRow(page, cluster.version).waitFor({ state: 'hidden', timeout: 10_000 });
+  });
+});
