@@ -4,7 +4,8 @@
  *   node --import tsx bench/release-info.ts
  *
  * A local docker-registry holds two 146-component payloads on a 104 MiB base. Prints progress on stderr and, as
- * its last line, {"coldVsSkopeo", "bytesRatio", "warmMs", "diffMs", "nodeStartVsSkopeo", "floorVsSkopeo"}:
+ * its last line, {"coldVsSkopeo", "bytesRatio", "warmMs", "diffMs", "nodeStartVsSkopeo", "floorVsSkopeo",
+ * "coldVsSkopeoOverLink"}:
  * - coldVsSkopeo: a cold `okd-dev release info` over `skopeo copy docker://... dir:` plus extracting
  *   release-manifests/ from the top layer with tar (median of 5 each). Both talk to the registry directly, not
  *   through the counting proxy in this process;
@@ -18,8 +19,11 @@
  *   layer over node:http, sha256 of the layer, gunzip, walking the tar with tar-stream and keeping
  *   release-manifests/). The last two exist because a target like coldVsSkopeo <= 0.1 is set against skopeo on
  *   loopback: they show, in the same run, how much of it any Node CLI spends on starting and on that work alone.
+ * - coldVsSkopeoOverLink: the first two again (median of 3 each) through a proxy that shapes traffic like a link to
+ *   a registry elsewhere (100 Mbit/s towards the client, 20 ms round trip): what a user meets, where skopeo has to
+ *   fetch the 104 MiB base and okd-dev does not.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,23 +31,22 @@ import { RegistryClient } from '../src/core/registry/client';
 import { cliEnv, ensureBuilt, runCli } from '../test/support/cli';
 import { fixtureTags } from '../test/support/payload/manifests';
 import { pushTestPayload } from '../test/support/payload/build';
-import { startRegistry } from '../test/support/registry';
+import { startRegistry, startTcpProxy } from '../test/support/registry';
+
+/** A link to a registry elsewhere: 100 Mbit/s towards the client, 20 ms round trip. */
+const LINK = { bytesPerSecond: 100e6 / 8, rttMs: 20 };
 
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-function timed(cmd: string, args: string[]): number {
-  const started = performance.now();
-  const result = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${result.stderr.toString()}`);
-  return performance.now() - started;
-}
-
-/** Runs `node ARGS` the way runCli runs the CLI (async spawn, piped output, the given env), timing the whole process. */
-function timedNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+/**
+ * Runs a program, timing the whole process. Asynchronous (never spawnSync): the shaping proxy that skopeo talks to
+ * over the emulated link runs in this process.
+ */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stdout: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -51,9 +54,28 @@ function timedNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve({ ms: performance.now() - started, stdout });
-      else reject(new Error(`node ${args.join(' ')}: exit ${code}\n${stderr}`));
+      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${stderr}`));
     });
   });
+}
+
+/** Runs `node ARGS` the way runCli runs the CLI (async spawn, piped output, the given env). */
+const timedNode = (args: string[], env: NodeJS.ProcessEnv) => timed(process.execPath, args, env);
+
+/** `skopeo copy docker://PULLSPEC dir:` plus `tar -x release-manifests` from its top layer: what a user without oc runs. */
+async function skopeoAndTar(pullSpec: string): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-skopeo-'));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-extract-'));
+  try {
+    let ms = (await timed('skopeo', ['copy', '--src-tls-verify=false', `docker://${pullSpec}`, `dir:${dir}`])).ms;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { layers: { digest: string }[] };
+    const top = manifest.layers[manifest.layers.length - 1]?.digest.replace('sha256:', '') ?? '';
+    ms += (await timed('tar', ['-xzf', path.join(dir, top), '-C', out, 'release-manifests'])).ms;
+    return ms;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -99,18 +121,25 @@ async function main(): Promise<void> {
     log(`floor (bench/release-info-floor.js, ${a.files.size} files): ${floor.map((ms) => ms.toFixed(0)).join(', ')} ms`);
 
     const theirs: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-skopeo-'));
-      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-bench-extract-'));
-      let ms = timed('skopeo', ['copy', '--src-tls-verify=false', `docker://${direct}`, `dir:${dir}`]);
-      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { layers: { digest: string }[] };
-      const top = manifest.layers[manifest.layers.length - 1]?.digest.replace('sha256:', '') ?? '';
-      ms += timed('tar', ['-xzf', path.join(dir, top), '-C', out, 'release-manifests']);
-      theirs.push(ms);
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+    for (let i = 0; i < runs; i++) theirs.push(await skopeoAndTar(direct));
     log(`skopeo copy + tar -x release-manifests: ${theirs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+
+    // The same two over an emulated link to a remote registry (shared bandwidth, round-trip time), as users meet it.
+    const shaped = await startTcpProxy(Number(registry.directHost.split(':')[1]), 0, LINK);
+    const overLink = direct.replace(registry.directHost, `127.0.0.1:${shaped.port}`);
+    const oursOverLink: number[] = [];
+    const theirsOverLink: number[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const result = await runCli(['release', 'info', overLink, '--insecure'], cliEnv());
+        if (result.code !== 0) throw new Error(result.stderr);
+        oursOverLink.push(result.ms);
+        theirsOverLink.push(await skopeoAndTar(overLink));
+      }
+    } finally {
+      await shaped.stop();
+    }
+    log(`over ${LINK.bytesPerSecond * 8e-6} Mbit/s with ${LINK.rttMs} ms RTT: okd-dev ${oursOverLink.map((ms) => ms.toFixed(0)).join(', ')} ms; skopeo + tar ${theirsOverLink.map((ms) => ms.toFixed(0)).join(', ')} ms`);
 
     const env = cliEnv();
     for (const payload of [a, b]) {
@@ -133,6 +162,7 @@ async function main(): Promise<void> {
       diffMs: Math.round(median(diff)),
       nodeStartVsSkopeo: +(median(nodeStart) / median(theirs)).toFixed(3),
       floorVsSkopeo: +(median(floor) / median(theirs)).toFixed(3),
+      coldVsSkopeoOverLink: +(median(oursOverLink) / median(theirsOverLink)).toFixed(3),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {
