@@ -23,12 +23,11 @@
  *   a registry elsewhere (100 Mbit/s towards the client, 20 ms round trip): what a user meets, where skopeo has to
  *   fetch the 104 MiB base and okd-dev does not.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RegistryClient } from '../src/core/registry/client';
-import { cliEnv, ensureBuilt, runCli } from '../test/support/cli';
+import { cliEnv, ensureBuilt, runCli, runProcess } from '../test/support/cli';
 import { fixtureTags } from '../test/support/payload/manifests';
 import { pushTestPayload } from '../test/support/payload/build';
 import { startRegistry, startTcpProxy } from '../test/support/registry';
@@ -40,23 +39,13 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /**
- * Runs a program, timing the whole process. Asynchronous (never spawnSync): the shaping proxy that skopeo talks to
- * over the emulated link runs in this process.
+ * Runs a program to success, timing the whole process. Asynchronous: the shaping proxy that skopeo talks to over the
+ * emulated link runs in this process.
  */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stdout: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve({ ms: performance.now() - started, stdout });
-      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${stderr}`));
-    });
-  });
+async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stdout: string }> {
+  const result = await runProcess(cmd, args, env, 120_000);
+  if (result.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${result.code}\n${result.stderr}`);
+  return result;
 }
 
 /** Runs `node ARGS` the way runCli runs the CLI (async spawn, piped output, the given env). */

@@ -5,12 +5,12 @@
 // palette alone: Patch Operator Image into Cluster (operator picker, image box, the confirmation with the exact
 // override) and Restore Operator (its picker).
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import { cliEnv, runCli } from '../support/cli';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -31,15 +31,6 @@ after(async () => {
   await world?.stop();
 });
 
-async function withScreenshotOnFailure(t: TestContext, name: string, scenario: () => Promise<void>): Promise<void> {
-  try {
-    await scenario();
-  } catch (error) {
-    if (browser) t.diagnostic(`failure screenshot: ${await screenshot(browser.page, `${name}-failure`)}`);
-    throw error;
-  }
-}
-
 const OVERRIDE = 'Deployment.apps/openshift-image-registry/cluster-image-registry-operator';
 
 void test('Cluster view: a patch shows as an override row and a status bar warning; inline Restore removes it', { timeout: 180_000 }, async (t) => {
@@ -47,7 +38,7 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
   const { page } = browser;
   const { cluster, kubeconfig } = world.info;
 
-  await withScreenshotOnFailure(t, 'cluster', async () => {
+  await withScreenshotOnFailure(t, browser?.page, 'cluster', async () => {
     await openViewContainer(page, 'OKD');
     // Give the Cluster view the side bar: fold Releases, unfold Cluster.
     const releases = page.locator('.part.sidebar .pane-header', { hasText: 'Releases' });
@@ -111,7 +102,7 @@ void test('Palette: Patch Operator picks the operator, takes the image, shows th
   const input = widget.locator('input.input');
   const override = treeRow(page, OVERRIDE);
 
-  await withScreenshotOnFailure(t, 'cluster-palette', async () => {
+  await withScreenshotOnFailure(t, browser?.page, 'cluster-palette', async () => {
     await openViewContainer(page, 'OKD');
     await treeRow(page, 'Overrides').waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
@@ -165,7 +156,7 @@ void test('Palette: Upgrade Cluster picks a pinned release, shows the exact spec
   assert.notEqual(version, cluster.version);
   const widget = page.locator('.quick-input-widget');
 
-  await withScreenshotOnFailure(t, 'cluster-upgrade', async () => {
+  await withScreenshotOnFailure(t, browser?.page, 'cluster-upgrade', async () => {
     await openViewContainer(page, 'OKD');
     await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 20_000 });
 

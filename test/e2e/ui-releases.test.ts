@@ -2,12 +2,12 @@
 // a release controller): open the OKD view, expand a pinned release to its operators, add another release through
 // the command palette. Screenshot: test-results/release-explorer.png.
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -27,15 +27,6 @@ after(async () => {
   await server?.stop();
   await world?.stop();
 });
-
-async function withScreenshotOnFailure(t: TestContext, name: string, scenario: () => Promise<void>): Promise<void> {
-  try {
-    await scenario();
-  } catch (error) {
-    if (browser) t.diagnostic(`failure screenshot: ${await screenshot(browser.page, `${name}-failure`)}`);
-    throw error;
-  }
-}
 
 const tagOf = (pullSpec: string) => pullSpec.slice(pullSpec.lastIndexOf(':') + 1);
 
@@ -60,7 +51,7 @@ void test('Release Explorer: expand a pinned release to its operators, add a rel
   const pinned = tagOf(releases[releases.length - 2] as string);
   const added = releases[releases.length - 1] as string;
 
-  await withScreenshotOnFailure(t, 'release-explorer', async () => {
+  await withScreenshotOnFailure(t, browser?.page, 'release-explorer', async () => {
     await openViewContainer(page, 'OKD');
     // Give the Releases view the whole side bar.
     const cluster = page.locator('.part.sidebar .pane-header', { hasText: 'Cluster' });

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, hoverAt, openFile, openViewContainer, openWorkbench, runCommand, screenshot } from './support/ui';
+import { expandTreePath, hoverAt, openFile, openViewContainer, openWorkbench, runCommand, screenshot, withScreenshotOnFailure } from './support/ui';
 
 let server: CodeServer | undefined;
 let browser: Browser | undefined;
@@ -29,21 +29,11 @@ after(async () => {
   fs.rmSync(workspace, { recursive: true, force: true });
 });
 
-/** Runs `scenario`, saving a screenshot named after the test when it fails. */
-async function withScreenshotOnFailure(t: TestContext, name: string, scenario: () => Promise<void>): Promise<void> {
-  try {
-    await scenario();
-  } catch (error) {
-    if (browser) t.diagnostic(`failure screenshot: ${await screenshot(browser.page, `${name}-failure`)}`);
-    throw error;
-  }
-}
-
 void test('"OKD: Show Log" opens the OKD output channel', { timeout: 120_000 }, async (t) => {
   assert.ok(server && browser);
   const { page } = browser;
   const started = Date.now();
-  await withScreenshotOnFailure(t, 'workbench', async () => {
+  await withScreenshotOnFailure(t, browser?.page, 'workbench', async () => {
     await runCommand(page, 'OKD: Show Log');
     const output = page.locator('.part.panel .monaco-editor .view-lines');
     await output.filter({ hasText: 'OKD Operator Dev activated' }).waitFor({ state: 'visible', timeout: 20_000 });
@@ -58,7 +48,7 @@ void test('UI helpers: explorer tree, quick open and an editor hover', { timeout
   assert.ok(browser);
   const { page } = browser;
   const started = Date.now();
-  await withScreenshotOnFailure(t, 'helpers', async () => {
+  await withScreenshotOnFailure(t, browser?.page, 'helpers', async () => {
     await openViewContainer(page, 'Explorer');
     const row = await expandTreePath(page, 'manifests');
     assert.equal(await row.getAttribute('aria-expanded'), 'true');

@@ -34,16 +34,21 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 /** Runs `okd-dev ARGS` as a user would (a separate node process on dist/cli.js). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = cliEnv(), timeoutMs = 60_000): Promise<CliResult> {
   ensureBuilt();
+  return runProcess(process.execPath, [cliPath, ...args], env, timeoutMs, `okd-dev ${args.join(' ')}`);
+}
+
+/** Runs a program to its end with output collected, timing the whole process; asynchronous, never spawnSync. */
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, what = `${command} ${args.join(' ')}`): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`okd-dev ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`${what} did not finish in ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -1,5 +1,5 @@
 import { readRelease } from '../../core/release/reader';
-import { type ImagesView, renderReleaseInfo, toReleaseInfoJson } from '../../core/release/render';
+import { type ImagesView, offlineWarning, renderReleaseInfo, toReleaseInfoJson } from '../../core/release/render';
 import { outputFormat, parseCommandArgs, registryOptions } from '../args';
 import { createContext } from '../context';
 import { UsageError } from '../usage';
@@ -38,7 +38,8 @@ export async function releaseInfo(argv: string[]): Promise<void> {
   });
   context.progress('');
   // The output marks it too (Warnings, "offline" in JSON), but that is easy to miss at the end of a long list.
-  if (release.offline) process.stderr.write(`warning: ${release.warnings[0] ?? release.offline.reason}\n`);
+  const offline = offlineWarning(release);
+  if (offline) process.stderr.write(`warning: ${offline}\n`);
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(toReleaseInfoJson(release), null, 2)}\n`);
     return;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -161,7 +160,7 @@ export async function gzipParallel(data: Buffer, level: number): Promise<{ gz: B
     const last = offset + GZIP_PIECE >= data.length;
     pieces.push(deflateRaw(data.subarray(offset, offset + GZIP_PIECE), { level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH }));
   }
-  const diffId = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  const diffId = sha256(data);
   const crc = zlib.crc32(data);
   const deflated = await Promise.all(pieces);
   // RFC 1952: magic, deflate, no flags, no mtime, XFL (2: best, 4: fastest), OS unix; trailer CRC32 and ISIZE.

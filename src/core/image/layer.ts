@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { loadTarStream } from '../lazyModules';
+import { sha256Digest as sha256 } from '../registry/digest';
 import { MediaTypes } from '../registry/types';
 
 export interface LayerEntry {
@@ -21,9 +21,8 @@ export interface LayerBlob {
   data: Buffer;
 }
 
-export function sha256(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
+/** `sha256:<hex>` of the bytes: the registry client's sha256Digest, under the name layer code uses. */
+export { sha256 };
 
 /** Tars the entries with their parent folders, in order, with fixed times: the same entries give the same bytes. */
 export async function tarEntries(entries: LayerEntry[]): Promise<Buffer> {

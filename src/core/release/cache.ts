@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OkdError } from '../errors';
+import { sha256Digest } from '../registry/digest';
 import type { Release } from './model';
 import { readReleaseManifests } from './tar';
 
@@ -116,7 +117,7 @@ export class ReleaseCache {
       const top = entry.layers[entry.layers.length - 1];
       if (!top) return undefined;
       const layer = await fs.readFile(this.blobFile(top));
-      if (`sha256:${createHash('sha256').update(layer).digest('hex')}` !== top) return undefined;
+      if (sha256Digest(layer) !== top) return undefined;
       const files = await readReleaseManifests(layer, `${top} in ${this.dir}`);
       return { ...entry, files: Object.fromEntries(files) };
     } catch {

@@ -27,18 +27,10 @@ const YAML_KIND_RE = new RegExp(`^kind:[ \\t]*["']?(?:${INTERESTING_KINDS})["']?
 const JSON_KIND_RE = new RegExp(`"kind"\\s*:\\s*"(?:${INTERESTING_KINDS})"`);
 const DIGEST_IN_TEXT_RE = /@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}|sha384:[a-f0-9]{96})/g;
 
-export interface BuildReleaseInput {
-  pullSpec: string;
-  digest: string;
-  listDigest?: string;
-  created: string;
-  os: string;
-  architecture: string;
-  platforms?: string[];
-  labels: Record<string, string>;
-  /** Name within release-manifests/ -> content. */
+/** The image facts a release keeps as they are, plus the files of release-manifests/ (name -> content). */
+export type BuildReleaseInput = Pick<Release, 'pullSpec' | 'digest' | 'listDigest' | 'created' | 'os' | 'architecture' | 'platforms' | 'labels'> & {
   files: Map<string, string>;
-}
+};
 
 /** The CVO component a manifest file belongs to, from its name; undefined when the name does not follow the pattern. */
 export function manifestOwner(file: string): { operator: string; runlevel: string } | undefined {

@@ -10,6 +10,7 @@ import { formatPlatform, type ImageConfig, type Platform } from '../registry/typ
 import { type CachedPayload, CACHE_SCHEMA, type ReleaseCache } from './cache';
 import type { Release } from './model';
 import { buildRelease } from './operators';
+import { offlineWarning } from './render';
 import { defaultLayerReadLimits, type LayerReadLimits, layerTooLarge, readReleaseManifests } from './tar';
 
 export interface ReadReleaseOptions {
@@ -92,9 +93,10 @@ async function lastReadOfTag(pullSpec: string, view: string, err: OkdError, cach
     if (!payload) return undefined;
     release = releaseFromPayload({ ...payload, pullSpec }, options);
   }
-  const warning = `${err.message}; showing ${memo.digest}, which ${pullSpec} named when it was last read (${memo.resolvedAt}): the tag may have moved since`;
+  const offline: Release = { ...release, pullSpec, offline: { resolvedAt: memo.resolvedAt, reason: err.message } };
+  const warning = offlineWarning(offline) as string;
   (options.logger ?? silentLogger).warn(`release ${pullSpec}: ${warning}`);
-  return { ...release, pullSpec, warnings: [warning, ...release.warnings], offline: { resolvedAt: memo.resolvedAt, reason: err.message } };
+  return { ...offline, warnings: [warning, ...release.warnings] };
 }
 
 function resolve(ref: Pullspec, platform: Platform, options: ReadReleaseOptions): Promise<ResolvedImage> {

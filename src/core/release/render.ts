@@ -75,6 +75,16 @@ export function pullFrom(release: Release): string {
   return `${bare}@${digest}`;
 }
 
+/**
+ * The warning for a release read offline (a tag's last read, see ReadReleaseOptions.allowOffline), or undefined for
+ * a release read from its registry. Every view that shows such a release says this.
+ */
+export function offlineWarning(release: Release): string | undefined {
+  const o = release.offline;
+  if (!o) return undefined;
+  return `${o.reason}; showing ${releaseDigest(release)}, which ${release.pullSpec} named when it was last read (${o.resolvedAt}): the tag may have moved since`;
+}
+
 /** Text like `oc adm release info`. */
 export function renderReleaseInfo(release: Release, options: RenderInfoOptions = {}): string {
   const view = options.view ?? 'digests';
@@ -314,7 +324,7 @@ export interface RenderDiffOptions {
 /** Text like `oc adm release info FROM TO`. Needs the releases for the header rows. */
 export function renderReleaseDiff(from: Release, to: Release, diff: ReleaseDiff, options: RenderDiffOptions = {}): string {
   // A side read offline (a tag's last read, shown by the tree) is said first: the comparison may be out of date.
-  const offline = [from, to].filter((r) => r.offline).map((r) => `Offline: ${r.warnings[0] ?? r.offline?.reason}\n`).join('');
+  const offline = [from, to].map(offlineWarning).filter((w) => w !== undefined).map((w) => `Offline: ${w}\n`).join('');
   return offline + (diff.identical ? 'Releases are identical\n' : renderDiffTable(from, to, diff, options));
 }
 

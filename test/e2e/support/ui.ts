@@ -2,6 +2,7 @@
 // palette, hovers, screenshots. Selectors are the workbench's own stable class names and aria labels.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { repoRoot } from './codeServer';
 
@@ -159,4 +160,14 @@ function cssString(value: string): string {
 
 function exactly(text: string): RegExp {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+/** Runs `scenario`; when it fails, saves a screenshot named `<name>-failure` and says where in the test's output. */
+export async function withScreenshotOnFailure(t: TestContext, page: Page | undefined, name: string, scenario: () => Promise<void>): Promise<void> {
+  try {
+    await scenario();
+  } catch (error) {
+    if (page) t.diagnostic(`failure screenshot: ${await screenshot(page, `${name}-failure`)}`);
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 import type { CancellationTokenLike } from '../../../core/cancel';
 import type { Release } from '../../../core/release/model';
+import { offlineWarning } from '../../../core/release/render';
 import type { GroupName, GroupNode, OperatorManifestsNode, OperatorNode, ReleaseNode, ReleaseTreeNode, WorkloadNode } from '../nodes';
 import type { ReleaseTreeDeps } from './deps';
 import { metadataRows } from './metadata';
@@ -33,7 +34,7 @@ export class ReleaseContents {
       if (!release.offline) return groups;
       // Read by tag while the registry could not be reached: say which read this is, first.
       const when = release.offline.resolvedAt.slice(0, 16).replace('T', ' ');
-      const offline = this.store.node({ kind: 'message', id: `${node.id}/offline`, parent: node, message: `Offline: as this tag was on ${when} UTC`, warning: release.warnings[0] ?? release.offline.reason });
+      const offline = this.store.node({ kind: 'message', id: `${node.id}/offline`, parent: node, message: `Offline: as this tag was on ${when} UTC`, warning: offlineWarning(release) });
       return [offline, ...groups];
     });
   }

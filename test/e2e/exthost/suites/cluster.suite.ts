@@ -8,70 +8,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ClusterApi } from '../../../../src/vscode/cluster/lazy';
-import type { ClusterNode } from '../../../../src/vscode/cluster/nodes';
+import { clusterApi as api, clusterGroup as group, type ClusterRow as Row, clusterRows as rows, eventually } from '../clusterView';
+import { EXTENSION_ID, sandboxInfo } from '../sandbox';
 
-const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 
 interface SandboxInfo {
   kubeconfig: string;
   cluster: { version: string; image: string; patchOperator: string; patchImage: string; payloadImage: string };
 }
 
-function sandbox(): SandboxInfo {
-  const text = process.env.OKD_E2E_SANDBOX;
-  assert.ok(text, 'OKD_E2E_SANDBOX is not set: run through test/e2e/exthost.test.ts');
-  return JSON.parse(text) as SandboxInfo;
-}
-
-async function api(): Promise<ClusterApi> {
-  const ext = vscode.extensions.getExtension<Partial<ClusterApi>>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  const exported = await ext.activate();
-  assert.ok(exported?.clusterTree && exported.cluster, 'activate() returns no clusterTree');
-  return exported as ClusterApi;
-}
-
-interface Row {
-  node: ClusterNode;
-  item: vscode.TreeItem;
-  label: string;
-  description: string;
-}
-
-async function rows(node?: ClusterNode): Promise<Row[]> {
-  const { clusterTree } = await api();
-  const children = (await clusterTree.getChildren(node)) ?? [];
-  return Promise.all(
-    children.map(async (child) => {
-      const item = await clusterTree.getTreeItem(child);
-      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-      return { node: child, item, label, description: typeof item.description === 'string' ? item.description : '' };
-    }),
-  );
-}
-
-async function group(label: string): Promise<Row[]> {
-  const root = (await rows()).find((r) => r.label === label);
-  assert.ok(root, `no "${label}" row; rows: ${(await rows()).map((r) => r.label).join(', ')}`);
-  return rows(root.node);
-}
-
-/** Polls `check` (a test-side wait for the view's watches to catch up) until it holds or `ms` pass. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const sandbox = () => sandboxInfo<SandboxInfo>();
 
 async function setKubeconfig(file: string): Promise<void> {
   await vscode.workspace.getConfiguration('okd').update('kubeconfig', file, vscode.ConfigurationTarget.Global);

@@ -8,11 +8,10 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { RegistryClient } from '../../../../src/core/registry/client';
 import { readRelease } from '../../../../src/core/release/reader';
-import type { ReleasesApi, ReleaseTreeNode } from '../../../../src/vscode/releases';
+import { walkReleases as walk } from '../releasesView';
 import type { CreatedRelease } from '../../../../src/vscode/custom/createCustomRelease';
 import { STAND_IN_INSTALLER_SLOTS } from '../../../support/sandbox/componentImages';
 
-const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 const CRO = 'cluster-image-registry-operator';
 
 interface SandboxInfo {
@@ -23,33 +22,6 @@ interface SandboxInfo {
 function sandbox(): SandboxInfo | undefined {
   const text = process.env.OKD_E2E_SANDBOX;
   return text ? (JSON.parse(text) as SandboxInfo) : undefined;
-}
-
-async function tree(): Promise<ReleasesApi['releasesTree']> {
-  const ext = vscode.extensions.getExtension<Partial<ReleasesApi>>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  const api = await ext.activate();
-  assert.ok(api?.releasesTree, 'activate() returns no releasesTree');
-  return api.releasesTree;
-}
-
-function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-async function walk(...labels: string[]): Promise<{ node: ReleaseTreeNode; item: vscode.TreeItem }> {
-  const provider = await tree();
-  let node: ReleaseTreeNode | undefined;
-  let found: { node: ReleaseTreeNode; item: vscode.TreeItem } | undefined;
-  for (const label of labels) {
-    const children = await provider.getChildren(node);
-    const items = children.map((child) => ({ node: child, item: provider.getTreeItem(child) }));
-    found = items.find((r) => labelOf(r.item) === label);
-    assert.ok(found, `no row ${label} under ${node?.id ?? 'the root'}; rows: ${items.map((r) => labelOf(r.item)).join(', ')}`);
-    node = found.node;
-  }
-  assert.ok(found);
-  return found;
 }
 
 function slot(binary: Buffer, offset: number): string {

@@ -9,11 +9,10 @@ import type { DevLoopResult } from '../../../../src/core/devloop';
 import type { UpgradeResult } from '../../../../src/core/cluster/upgrade';
 import { RegistryClient } from '../../../../src/core/registry/client';
 import type { DevLoopFailure } from '../../../../src/vscode/cluster/commands/devLoop';
-import type { ClusterApi } from '../../../../src/vscode/cluster/lazy';
-import type { ClusterNode } from '../../../../src/vscode/cluster/nodes';
+import { clusterGroup as childrenOf, clusterRows as rows, eventually } from '../clusterView';
+import { sandboxInfo } from '../sandbox';
 import { createSampleOperator, pushSampleBase, SAMPLE_COMPONENT, type SampleOperator } from '../../../support/sample-operator';
 
-const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 const DEPLOYMENT = `openshift-image-registry/${SAMPLE_COMPONENT}`;
 
 interface SandboxInfo {
@@ -22,59 +21,7 @@ interface SandboxInfo {
   cluster: { version: string; image: string; patchOperator: string; patchImage: string; payloadImage: string };
 }
 
-function sandbox(): SandboxInfo {
-  const text = process.env.OKD_E2E_SANDBOX;
-  assert.ok(text, 'OKD_E2E_SANDBOX is not set: run through test/e2e/exthost.test.ts');
-  return JSON.parse(text) as SandboxInfo;
-}
-
-async function api(): Promise<ClusterApi> {
-  const ext = vscode.extensions.getExtension<Partial<ClusterApi>>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  const exported = await ext.activate();
-  assert.ok(exported?.clusterTree && exported.cluster, 'activate() returns no clusterTree');
-  return exported as ClusterApi;
-}
-
-interface Row {
-  node: ClusterNode;
-  item: vscode.TreeItem;
-  label: string;
-  description: string;
-}
-
-async function rows(node?: ClusterNode): Promise<Row[]> {
-  const { clusterTree } = await api();
-  const children = (await clusterTree.getChildren(node)) ?? [];
-  return Promise.all(
-    children.map(async (child) => {
-      const item = await clusterTree.getTreeItem(child);
-      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-      return { node: child, item, label, description: typeof item.description === 'string' ? item.description : '' };
-    }),
-  );
-}
-
-async function childrenOf(label: string): Promise<Row[]> {
-  const root = (await rows()).find((r) => r.label === label);
-  assert.ok(root, `no "${label}" row; rows: ${(await rows()).map((r) => r.label).join(', ')}`);
-  return rows(root.node);
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const sandbox = () => sandboxInfo<SandboxInfo>();
 
 function tooltipOf(item: vscode.TreeItem): string {
   const t = item.tooltip;

@@ -16,8 +16,8 @@ import { RegistryClient } from '../../../../src/core/registry/client';
 import { CACHE_SCHEMA, ReleaseCache } from '../../../../src/core/release/cache';
 import { readRelease } from '../../../../src/core/release/reader';
 import { cachePayload } from '../../../support/payload/cache';
+import { EXTENSION_ID } from '../sandbox';
 
-const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 const RELEASE_NAME = '4.10.0-0.nightly-2021-11-14-184249';
 const RELEASE_VERSION = '4.19.0-okd-hover.1';
 const STUB_COMPONENT = 'hover-e2e-operator';

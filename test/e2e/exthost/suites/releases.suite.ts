@@ -9,10 +9,11 @@ import net from 'node:net';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CACHE_SCHEMA, defaultCacheDir, ReleaseCache } from '../../../../src/core/release/cache';
-import type { ReleasesApi, ReleaseTreeNode } from '../../../../src/vscode/releases';
+import { EXTENSION_ID } from '../sandbox';
+import type { ReleaseTreeNode } from '../../../../src/vscode/releases';
+import { type ReleaseRow as Row, releasesTree as tree, releaseRows as rows, tooltipOf, walkReleases as walk } from '../releasesView';
 import { cachePayload } from '../../../support/payload/cache';
 
-const EXTENSION_ID = 'okd-operator-dev.okd-operator-dev';
 
 interface SandboxInfo {
   registry: string;
@@ -24,52 +25,6 @@ interface SandboxInfo {
 function sandbox(): SandboxInfo | undefined {
   const text = process.env.OKD_E2E_SANDBOX;
   return text ? (JSON.parse(text) as SandboxInfo) : undefined;
-}
-
-async function tree(): Promise<ReleasesApi['releasesTree']> {
-  const ext = vscode.extensions.getExtension<Partial<ReleasesApi>>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  const api = await ext.activate();
-  assert.ok(api?.releasesTree, 'activate() returns no releasesTree');
-  return api.releasesTree;
-}
-
-function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-function tooltipOf(item: vscode.TreeItem): string {
-  return typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
-}
-
-interface Row {
-  node: ReleaseTreeNode;
-  item: vscode.TreeItem;
-  label: string;
-  description: string;
-}
-
-async function rows(node?: ReleaseTreeNode): Promise<Row[]> {
-  const provider = await tree();
-  const children = await provider.getChildren(node);
-  return children.map((child) => {
-    const item = provider.getTreeItem(child);
-    return { node: child, item, label: labelOf(item), description: typeof item.description === 'string' ? item.description : '' };
-  });
-}
-
-/** Follows `labels` from the roots, failing with what was there instead. */
-async function walk(...labels: (string | RegExp)[]): Promise<Row> {
-  let node: ReleaseTreeNode | undefined;
-  let row: Row | undefined;
-  for (const label of labels) {
-    const list = await rows(node);
-    row = list.find((r) => (typeof label === 'string' ? r.label === label : label.test(r.label)));
-    assert.ok(row, `no row ${String(label)} under ${node?.id ?? 'the root'}; rows: ${list.map((r) => `${r.label} [${r.description}]`).join(', ')}`);
-    node = row.node;
-  }
-  assert.ok(row);
-  return row;
 }
 
 function tagOf(pullSpec: string): string {
