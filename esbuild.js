@@ -2,6 +2,7 @@
 // Type checking is `tsc --noEmit`.
 const esbuild = require('esbuild');
 
+const fs = require('node:fs');
 const path = require('node:path');
 
 const production = process.argv.includes('--production');
@@ -54,7 +55,15 @@ async function main() {
     console.log('[watch] watching src/ for changes');
     return;
   }
-  await Promise.all(targets.map((options) => esbuild.build(options)));
+  // Each file is written to a temporary name and renamed: a test or an editor reading dist/ while another build
+  // runs (npm start beside npm test) sees the old file or the new one, never half of one.
+  const results = await Promise.all(targets.map((options) => esbuild.build({ ...options, write: false })));
+  fs.mkdirSync(outdir, { recursive: true });
+  for (const file of results.flatMap((result) => result.outputFiles)) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, file.contents, { mode: file.path.endsWith('cli.js') ? 0o755 : 0o644 });
+    fs.renameSync(temporary, file.path);
+  }
 }
 
 main().catch((err) => {

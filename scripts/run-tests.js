@@ -25,9 +25,11 @@ if (files.length === 0) {
   console.error(`no *.test.ts files under ${roots.join(', ')}`);
   process.exit(1);
 }
+// --test-force-exit: a test file that forgot to stop a server ends when its tests do instead of hanging the run;
+// its reaper (test/support/processes.ts) then stops what it left.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.OKD_TEST_CONCURRENCY ?? 2}`, ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-force-exit', `--test-concurrency=${process.env.OKD_TEST_CONCURRENCY ?? 2}`, ...files],
   { stdio: 'inherit', env: process.env },
 );
 process.exit(result.status ?? 1);

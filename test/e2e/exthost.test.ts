@@ -6,11 +6,11 @@ import { buildExtension } from './support/extension';
 import { runExtensionHostTests } from './support/extensionHost';
 import { startWorld } from './support/world';
 
-void test('extension-host suites pass in code-server', { timeout: 600_000 }, async (t) => {
+void test('extension-host suites pass in code-server', { timeout: 720_000 }, async (t) => {
   await buildExtension();
   const world = await startWorld();
   t.after(() => world.stop());
-  const run = await runExtensionHostTests({ grep: process.env.OKD_E2E_GREP, settings: world.settings, env: world.env, workspace: world.workspace });
+  const run = await runExtensionHostTests({ timeoutMs: 540_000, grep: process.env.OKD_E2E_GREP, settings: world.settings, env: world.env, workspace: world.workspace });
   const { results, timings } = run;
   t.diagnostic(`build ${timings.buildMs} ms, code-server ready ${timings.serverReadyMs} ms, suites ${timings.testsMs} ms`);
   process.stdout.write(`${results.output.join('\n')}\n`);

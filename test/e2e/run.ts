@@ -3,7 +3,7 @@
 // Usage: node --import tsx test/e2e/run.ts [--only PATTERN]
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ensureCodeServer, repoRoot } from './support/codeServer';
+import { repoRoot } from './support/codeServer';
 
 function step(title: string, action: () => void): void {
   const started = Date.now();
@@ -19,8 +19,9 @@ step('building the extension (node esbuild.js)', () => {
     process.exit(1);
   }
 });
-step('installing code-server if needed', () => {
-  ensureCodeServer();
+step('installing code-server if needed (npm run setup)', () => {
+  const setup = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'setup.js'), '--only', 'code-server'], { stdio: 'inherit' });
+  if (setup.status !== 0) process.exit(1);
 });
 
 const passThrough = process.argv.slice(2);

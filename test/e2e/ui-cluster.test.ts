@@ -10,7 +10,7 @@ import { cliEnv, runCli } from '../support/cli';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, withScreenshotOnFailure } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -47,8 +47,8 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     if ((await clusterHeader.getAttribute('aria-expanded')) === 'false') await clusterHeader.click();
 
     const started = Date.now();
-    await treeRow(page, 'admin').waitFor({ state: 'visible', timeout: 20_000 });
-    await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, 'admin').waitFor({ state: 'visible', timeout: 45_000 });
+    await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 45_000 });
     t.diagnostic(`Cluster view connected in ${Date.now() - started} ms`);
     const overrides = treeRow(page, 'Overrides');
     assert.match(await overrides.innerText(), /none/);
@@ -61,24 +61,24 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     assert.equal(patch.code, 0, patch.stderr);
     const watched = Date.now();
     const override = treeRow(page, OVERRIDE);
-    await override.waitFor({ state: 'visible', timeout: 10_000 });
+    await override.waitFor({ state: 'visible', timeout: 30_000 });
     t.diagnostic(`override row ${Date.now() - watched} ms after the CLI finished`);
-    await treeRow(page, cluster.patchOperator).waitFor({ state: 'visible', timeout: 10_000 });
+    await treeRow(page, cluster.patchOperator).waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await treeRow(page, cluster.patchOperator).innerText(), /complete/);
 
     const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'OKD: 1 override' });
-    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match((await item.getAttribute('class')) ?? '', /warning-kind/);
     await expandTreePath(page, 'Cluster Operators');
-    await treeRow(page, 'aws-ebs-csi-driver').waitFor({ state: 'visible', timeout: 10_000 });
+    await treeRow(page, 'aws-ebs-csi-driver').waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'cluster');
     await treeRow(page, 'Cluster Operators').click();
 
     // The status bar item brings the Cluster view back after the user went elsewhere.
     await openViewContainer(page, 'Explorer');
-    await override.waitFor({ state: 'hidden', timeout: 10_000 });
+    await override.waitFor({ state: 'hidden', timeout: 30_000 });
     await item.click();
-    await override.waitFor({ state: 'visible', timeout: 10_000 });
+    await override.waitFor({ state: 'visible', timeout: 30_000 });
 
     // Inline Restore on the override row: the CVO puts the payload's Deployment back, the warning goes away.
     await override.hover();
@@ -86,9 +86,11 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     // When a watch event re-renders the row between the hover and the click, the workbench runs the action without
     // its row; the command then asks which operator (the only one) instead of failing.
     const picker = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
-    if (await picker.waitFor({ state: 'visible', timeout: 1_500 }).then(() => true, () => false)) await page.keyboard.press('Enter');
-    await override.waitFor({ state: 'hidden', timeout: 30_000 });
-    await item.waitFor({ state: 'hidden', timeout: 10_000 });
+    await until(page, 'the override row to go (after answering the picker if it asked)', async () => {
+      if (await picker.isVisible()) await page.keyboard.press('Enter');
+      return !(await override.isVisible());
+    }, 60_000);
+    await item.waitFor({ state: 'hidden', timeout: 30_000 });
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
   });
   t.diagnostic(`screenshot ${repoRoot}/test-results/cluster.png`);
@@ -104,19 +106,19 @@ void test('Palette: Patch Operator picks the operator, takes the image, shows th
 
   await withScreenshotOnFailure(t, browser?.page, 'cluster-palette', async () => {
     await openViewContainer(page, 'OKD');
-    await treeRow(page, 'Overrides').waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, 'Overrides').waitFor({ state: 'visible', timeout: 45_000 });
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
 
     await runCommand(page, 'OKD: Patch Operator Image into Cluster...', undefined, { asks: true });
     // The operators of the cluster's release, filtered by what is typed.
     await widget.locator('.quick-input-title', { hasText: `Operators of release ${cluster.version}` }).waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(cluster.patchOperator);
-    await widget.locator('.quick-input-list .monaco-list-row', { hasText: cluster.patchOperator }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: cluster.patchOperator }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await input.press('Enter');
     // No image used before: the box for a pullspec, which checks what is typed.
-    await widget.locator('.quick-input-title', { hasText: `Image to run as ${cluster.patchOperator}` }).waitFor({ state: 'visible', timeout: 10_000 });
+    await widget.locator('.quick-input-title', { hasText: `Image to run as ${cluster.patchOperator}` }).waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill('Not A Pullspec');
-    await widget.locator('.quick-input-message', { hasText: /\S/ }).waitFor({ state: 'visible', timeout: 10_000 });
+    await widget.locator('.quick-input-message', { hasText: /\S/ }).waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(cluster.patchImage);
     await input.press('Enter');
 
@@ -132,15 +134,11 @@ void test('Palette: Patch Operator picks the operator, takes the image, shows th
     await override.waitFor({ state: 'visible', timeout: 60_000 });
     const patched = treeRow(page, cluster.patchOperator);
     await patched.waitFor({ state: 'visible', timeout: 30_000 });
-    const deadline = Date.now() + 60_000;
-    while (!/complete/.test(await patched.innerText())) {
-      if (Date.now() > deadline) throw new Error(`the rollout did not complete: ${await patched.innerText()}`);
-      await page.waitForTimeout(200);
-    }
+    await until(page, 'the rollout to show as complete', async () => /complete/.test(await patched.innerText()), 90_000);
 
     await runCommand(page, 'OKD: Restore Operator', undefined, { asks: true });
-    await widget.locator('.quick-input-title', { hasText: 'Restore Operator' }).waitFor({ state: 'visible', timeout: 20_000 });
-    await widget.locator('.quick-input-list .monaco-list-row', { hasText: cluster.patchOperator }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await widget.locator('.quick-input-title', { hasText: 'Restore Operator' }).waitFor({ state: 'visible', timeout: 45_000 });
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: cluster.patchOperator }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await input.press('Enter');
     await override.waitFor({ state: 'hidden', timeout: 30_000 });
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
@@ -158,10 +156,10 @@ void test('Palette: Upgrade Cluster picks a pinned release, shows the exact spec
 
   await withScreenshotOnFailure(t, browser?.page, 'cluster-upgrade', async () => {
     await openViewContainer(page, 'OKD');
-    await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, cluster.version).waitFor({ state: 'visible', timeout: 45_000 });
 
     await runCommand(page, 'OKD: Upgrade Cluster to This Release...', undefined, { asks: true });
-    await widget.locator('.quick-input-title', { hasText: 'Upgrade Cluster' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await widget.locator('.quick-input-title', { hasText: 'Upgrade Cluster' }).waitFor({ state: 'visible', timeout: 45_000 });
     await widget.locator('.quick-input-list .monaco-list-row', { hasText: target }).first().click();
 
     const dialog = page.locator('.monaco-dialog-box');
@@ -174,6 +172,6 @@ void test('Palette: Upgrade Cluster picks a pinned release, shows the exact spec
 
     // The cluster-version operator applies the new payload; the Cluster view's release row follows.
     await treeRow(page, version).waitFor({ state: 'visible', timeout: 90_000 });
-    await treeRow(page, cluster.version).waitFor({ state: 'hidden', timeout: 10_000 });
+    await treeRow(page, cluster.version).waitFor({ state: 'hidden', timeout: 30_000 });
   });
 });

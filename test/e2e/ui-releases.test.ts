@@ -57,9 +57,9 @@ void test('Release Explorer: expand a pinned release to its operators, add a rel
     const cluster = page.locator('.part.sidebar .pane-header', { hasText: 'Cluster' });
     if ((await cluster.getAttribute('aria-expanded')) === 'true') await cluster.click();
     // Sources from the settings: the controller (expanded to its streams), the repository, Pinned.
-    await treeRow(page, new URL(world!.info.releaseController).host).waitFor({ state: 'visible', timeout: 20_000 });
-    await treeRow(page, streams[0]?.name ?? '').waitFor({ state: 'visible', timeout: 20_000 });
-    await treeRow(page, `${world!.info.registry}/okd/scos-release`).waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, new URL(world!.info.releaseController).host).waitFor({ state: 'visible', timeout: 45_000 });
+    await treeRow(page, streams[0]?.name ?? '').waitFor({ state: 'visible', timeout: 45_000 });
+    await treeRow(page, `${world!.info.registry}/okd/scos-release`).waitFor({ state: 'visible', timeout: 45_000 });
 
     const started = Date.now();
     await expandTreePath(page, 'Pinned', pinned);
@@ -76,20 +76,20 @@ void test('Release Explorer: expand a pinned release to its operators, add a rel
     await page.locator('.part.sidebar .monaco-list').first().hover();
     for (let i = 0; i < 40; i++) await page.mouse.wheel(0, -400);
     await expandTreePath(page, 'Operators').then((row) => row.click());
-    for (const name of ['Images', 'Manifests', 'Metadata']) await treeRow(page, name).waitFor({ state: 'visible', timeout: 10_000 });
+    for (const name of ['Images', 'Manifests', 'Metadata']) await treeRow(page, name).waitFor({ state: 'visible', timeout: 30_000 });
     await treeRow(page, pinned).click();
 
     // Add Release by Pullspec... from the command palette, then type the pullspec into its input box.
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.waitFor({ state: 'visible', timeout: 45_000 });
     await input.fill('>OKD: Add Release by Pullspec');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'OKD: Add Release by Pullspec...' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'OKD: Add Release by Pullspec...' }).first().waitFor({ state: 'visible', timeout: 45_000 });
     await input.press('Enter');
     const pullspecInput = page.locator('.quick-input-widget input.input[placeholder^="quay.io/okd/scos-release"]');
-    await pullspecInput.waitFor({ state: 'visible', timeout: 20_000 });
+    await pullspecInput.waitFor({ state: 'visible', timeout: 45_000 });
     await pullspecInput.fill('not a pullspec');
-    await page.locator('.quick-input-widget', { hasText: 'it contains whitespace' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator('.quick-input-widget', { hasText: 'it contains whitespace' }).waitFor({ state: 'visible', timeout: 30_000 });
     await pullspecInput.fill(added);
     await pullspecInput.press('Enter');
 
@@ -97,12 +97,12 @@ void test('Release Explorer: expand a pinned release to its operators, add a rel
     const addedRow = treeRow(page, tagOf(added));
     await addedRow.waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await addedRow.elementHandle(), { timeout: 30_000 });
-    await treeRow(page, 'Operators').waitFor({ state: 'visible', timeout: 20_000 });
+    await treeRow(page, 'Operators').waitFor({ state: 'visible', timeout: 45_000 });
 
     // "Show Release Info" on the selected release: oc adm release info --commits in a read-only editor.
     await runCommand(page, 'OKD: Show Release Info');
     const editor = page.locator('.editor-group-container .monaco-editor .view-lines');
-    await editor.filter({ hasText: 'NAME' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await editor.filter({ hasText: 'NAME' }).waitFor({ state: 'visible', timeout: 45_000 });
     assert.match(await editor.first().innerText(), /Name:\s+4\.20\.0-okd-scos\.ec\.1/);
   });
   const file = await screenshot(page, 'release-explorer');

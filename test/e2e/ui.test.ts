@@ -36,7 +36,7 @@ void test('"OKD: Show Log" opens the OKD output channel', { timeout: 120_000 }, 
   await withScreenshotOnFailure(t, browser?.page, 'workbench', async () => {
     await runCommand(page, 'OKD: Show Log');
     const output = page.locator('.part.panel .monaco-editor .view-lines');
-    await output.filter({ hasText: 'OKD Operator Dev activated' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await output.filter({ hasText: 'OKD Operator Dev activated' }).waitFor({ state: 'visible', timeout: 45_000 });
   });
   const file = await screenshot(page, 'workbench');
   t.diagnostic(`code-server ready ${server.startupMs} ms, scenario ${Date.now() - started} ms, screenshot ${file}`);
@@ -44,7 +44,7 @@ void test('"OKD: Show Log" opens the OKD output channel', { timeout: 120_000 }, 
 
 // Exercises the tree and hover helpers on built-in features, so they are known to work before the extension's
 // own Release Explorer and pullspec hovers use them.
-void test('UI helpers: explorer tree, quick open and an editor hover', { timeout: 120_000 }, async (t) => {
+void test('UI helpers: explorer tree, quick open and an editor hover', { timeout: 240_000 }, async (t) => {
   assert.ok(browser);
   const { page } = browser;
   const started = Date.now();

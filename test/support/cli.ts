@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ownerEnv } from './processes';
 
 export const repoRoot = path.resolve(__dirname, '../..');
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
@@ -23,7 +24,7 @@ export interface CliResult {
 /** A clean environment for the CLI: its own HOME and cache, no credentials from the real machine. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-cli-home-'));
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, OKD_DEV_CACHE_DIR: path.join(home, 'cache'), LANG: 'C.UTF-8' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, OKD_DEV_CACHE_DIR: path.join(home, 'cache'), LANG: 'C.UTF-8', ...ownerEnv() };
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -41,7 +41,7 @@ export async function clusterGroup(label: string): Promise<ClusterRow[]> {
 }
 
 /** Polls `check` (a test-side wait for the view's watches to catch up) until it holds or `ms` pass. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 45_000): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {

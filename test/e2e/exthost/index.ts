@@ -34,7 +34,7 @@ export async function run(): Promise<void> {
     originalLog(...args);
   };
 
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 20_000, color: false });
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: 60_000, color: false });
   const grep = process.env.OKD_E2E_GREP;
   if (grep) mocha.grep(grep);
   const suitesDir = path.join(__dirname, 'suites');

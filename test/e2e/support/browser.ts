@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { watchOwnedProcesses } from '../../support/processes';
 
 export const CHROMIUM_PATH = process.env.OKD_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -16,6 +17,7 @@ export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set OKD_E2E_CHROMIUM)`);
   }
+  watchOwnedProcesses();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { watchOwnedProcesses } from '../../support/processes';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -14,12 +15,9 @@ interface InstallLayout {
   node: string;
   codeServerEntry: string;
 }
-// A plain CommonJS script so it also runs without tsx (`node scripts/e2e/install-code-server.js`).
+// A plain CommonJS script (npm run setup installs with it, before any test runs).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const installer = require(path.join(repoRoot, 'scripts', 'e2e', 'install-code-server.js')) as {
-  install(): InstallLayout;
-  layout(): InstallLayout & { marker: string };
-};
+const installer = require(path.join(repoRoot, 'scripts', 'setup', 'code-server.js')) as { findCodeServer(): InstallLayout };
 
 export interface CodeServerOptions {
   /** Folder opened in the workbench; a fresh empty temp folder when omitted. */
@@ -62,11 +60,9 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-/** Installs code-server into the cache on first use (minutes), later calls return at once. */
-export function ensureCodeServer(): InstallLayout {
-  const paths = installer.layout();
-  if (fs.existsSync(paths.marker)) return paths;
-  return installer.install();
+/** The code-server that `npm run setup` installed; throws, naming that command, when it has not. */
+export function findCodeServer(): InstallLayout {
+  return installer.findCodeServer();
 }
 
 export async function freePort(): Promise<number> {
@@ -128,7 +124,8 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, 
 }
 
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
-  const install = ensureCodeServer();
+  const install = findCodeServer();
+  watchOwnedProcesses();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-e2e-code-server-'));
   const home = path.join(root, 'home');
   const userDataDir = path.join(root, 'user-data');

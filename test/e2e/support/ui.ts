@@ -8,7 +8,7 @@ import { repoRoot } from './codeServer';
 
 export const resultsDir = path.join(repoRoot, 'test-results');
 
-const DEFAULT_TIMEOUT = 20_000;
+const DEFAULT_TIMEOUT = 45_000;
 
 /** Opens `url` and waits until the workbench and its extension host are up. */
 export async function openWorkbench(page: Page, url: string, timeoutMs = 60_000): Promise<void> {
@@ -105,9 +105,11 @@ export async function openFile(page: Page, relativePath: string): Promise<void> 
 
 /**
  * Moves the mouse over the text at 1-based `line`/`column` of the active editor and returns the hover's text.
- * The cursor is placed there with "Go to Line/Column" and its on-screen box tells where to point.
+ * The cursor is placed there with "Go to Line/Column" and its on-screen box tells where to point. The wait is for
+ * the hover a user would get: a language server that is still starting (tsserver takes tens of seconds on a loaded
+ * 2-core machine) answers with nothing until it is up, so the default deadline is generous.
  */
-export async function hoverAt(page: Page, line: number, column: number, timeoutMs = 30_000): Promise<string> {
+export async function hoverAt(page: Page, line: number, column: number, timeoutMs = 120_000): Promise<string> {
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT });
@@ -138,6 +140,18 @@ export async function hoverAt(page: Page, line: number, column: number, timeoutM
     }
     await page.mouse.move(box.x + 4, box.y + box.height * 8);
     await page.waitForTimeout(300);
+  }
+}
+
+/**
+ * Waits until `check` holds, checking again after every 100 ms of page time: for what a user would see that no
+ * single selector expresses (a row's text changing, one of two outcomes).
+ */
+export async function until(page: Page, what: string, check: () => Promise<boolean>, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await page.waitForTimeout(100);
   }
 }
 

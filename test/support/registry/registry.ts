@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { httpRequest } from '../../../src/core/http';
+import { watchOwnedProcesses } from '../processes';
 import { makeSelfSignedCert } from './certs';
 import { type ProxyCounters, type TcpProxy, startTcpProxy } from './proxy';
 import { type TokenServer, startTokenServer } from './token-server';
@@ -94,6 +95,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const configFile = path.join(dir, 'config.yml');
   fs.writeFileSync(configFile, lines.join('\n') + '\n');
 
+  watchOwnedProcesses();
   const child: ChildProcess = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

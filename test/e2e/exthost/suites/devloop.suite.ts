@@ -53,7 +53,6 @@ describe('Build, Push & Patch and Upgrade Cluster (sandbox registry and test clu
     const info = sandbox();
     const checkout = sample as SampleOperator;
     sample?.setVersion('v0.0.2-from-the-editor');
-    const started = Date.now();
     const result = (await vscode.commands.executeCommand('okd.devLoop', {
       path: checkout.dir,
       to: `${info.registry}/okd/dev`,
@@ -61,7 +60,6 @@ describe('Build, Push & Patch and Upgrade Cluster (sandbox registry and test clu
       // The extension host's HOME is code-server's own: the build gets the sample's GOCACHE/GOPATH and offline flags.
       env: checkout.goEnv,
     })) as DevLoopResult | undefined;
-    const ms = Date.now() - started;
     assert.ok(result, 'okd.devLoop returned nothing (it failed: see the OKD log)');
     assert.equal(result.component, SAMPLE_COMPONENT);
     assert.equal(result.builder, 'append');
@@ -75,7 +73,6 @@ describe('Build, Push & Patch and Upgrade Cluster (sandbox registry and test clu
       ['prepare:done', 'build:done', 'push:done', 'patch:done', 'rollout:done'],
     );
     assert.ok(result.layer && result.uploadedBytes !== undefined && result.uploadedBytes < result.layer.size + 16_384, `uploaded ${result.uploadedBytes} bytes for a ${result.layer?.size}-byte layer`);
-    assert.ok(ms < 60_000, `the loop took ${ms} ms`);
 
     // The operator runs the new image: the Patched Operators row and its container.
     const patched = await eventually('the patched operator row with the new digest', async () =>

@@ -36,7 +36,7 @@ async function hoverTexts(uri: vscode.Uri, position: vscode.Position): Promise<s
 }
 
 /** Hovers until one matches (the first hover starts the cache scan and may answer before it ends). */
-async function hoverUntil(uri: vscode.Uri, position: vscode.Position, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+async function hoverUntil(uri: vscode.Uri, position: vscode.Position, pattern: RegExp, timeoutMs = 45_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last: string[] = [];
   for (;;) {

@@ -315,7 +315,7 @@ describe('Release Explorer', function () {
     const server = await listen(port, JSON.stringify({ name: '4-scos-stable', tags: [{ name: '4.19.0-okd-scos.99', phase: 'Accepted', pullSpec: 'quay.io/okd/scos-release:4.19.0-okd-scos.99' }] }));
     try {
       await vscode.commands.executeCommand('okd.retry', errors[0]?.node);
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       let after: Row[] = [];
       for (;;) {
         after = await rows((await walk(`127.0.0.1:${port}`, '4-scos-stable')).node);
