@@ -134,8 +134,18 @@ describe('test API server over HTTPS', () => {
     assert.match(pod.metadata.name, /^web-[a-z0-9]{10}-[a-z0-9]{5}$/);
     assert.equal(pod.metadata.ownerReferences[0].kind, 'ReplicaSet');
     const logPath = `/api/v1/namespaces/demo/pods/${pod.metadata.name}/log?follow=true`;
+    // Append once the server follows the log for this request, so that the line comes through the follow.
+    const following = new Promise<void>((resolve) => {
+      const original = cluster.logs.follow.bind(cluster.logs);
+      cluster.logs.follow = (...args) => {
+        cluster.logs.follow = original;
+        const unfollow = original(...args);
+        resolve();
+        return unfollow;
+      };
+    });
     const follow = stream(cluster, logPath, (l) => l.includes('later line'));
-    await new Promise((r) => setTimeout(r, 100));
+    await following;
     cluster.logs.append('demo', pod.metadata.name, 'web', 'later line');
     assert.deepEqual((await follow).slice(-1), ['later line']);
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fromAbortSignal } from '../../src/core/cancel';
 import { OkdError } from '../../src/core/errors';
 import { RegistryClient } from '../../src/core/registry';
+import { eventually } from '../support/apiserver/clients';
 import { type TestRegistry, blobDataPath, buildImage, freePort, randomLayer, startRegistry } from '../support/registry';
 
 /** Reads a stream to its end or its error, recording which happened. */
@@ -93,17 +94,32 @@ describe('registry client errors and resilience', { timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     t.after(() => void server.close());
     const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    const bounded = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 1500, retryBaseMs: 100, maxAttempts: 20 });
+    const hint = 'check that the registry is up and reachable from here (proxy, VPN, firewall), then retry';
+
+    // Retries until the next backoff would end past the bound, then stops: the time bound ends it, not maxAttempts.
+    // (Backoffs from 100 ms, doubling, add up past 3 s before a seventh attempt, whatever the jitter.)
+    const bounded = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 3000, retryBaseMs: 100, maxAttempts: 20 });
     t.after(() => bounded.close());
-    const started = Date.now();
     const err = await bounded.getManifest(host, 'okd/x', 'latest').then(() => undefined, (e: unknown) => e);
-    const elapsed = Date.now() - started;
     assert.ok(err instanceof OkdError, String(err));
     assert.equal(err.kind, 'unreachable');
-    // It stops early rather than sleep past the bound.
-    assert.match(err.message, new RegExp(`^registry ${host} did not answer GET /v2/: connection (reset|closed) \\(\\d+ attempts in [01]\\.\\d s\\)$`));
-    assert.equal(err.hint, 'check that the registry is up and reachable from here (proxy, VPN, firewall), then retry');
-    assert.ok(elapsed < 1700, `took ${elapsed} ms`);
+    const m = new RegExp(`^registry ${host} did not answer GET /v2/: connection (reset|closed) \\((\\d+) attempts in \\d+\\.\\d s\\)$`).exec(err.message);
+    assert.ok(m, err.message);
+    const attempts = Number(m[2]);
+    assert.ok(attempts >= 2 && attempts <= 7, `${attempts} attempts`);
+    assert.deepEqual([bounded.stats.requests, bounded.stats.retries], [attempts, attempts - 1]);
+    assert.equal(err.hint, hint);
+
+    // It stops early rather than sleep past the bound: the first backoff (5 to 10 s) would end past the 1.5 s bound,
+    // so there is one attempt, no retry, no sleep.
+    const impatient = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 1500, retryBaseMs: 10_000, maxAttempts: 20 });
+    t.after(() => impatient.close());
+    await assert.rejects(impatient.getManifest(host, 'okd/x', 'latest'), {
+      kind: 'unreachable',
+      message: new RegExp(`^registry ${host} did not answer GET /v2/: connection (reset|closed) \\(1 attempt in \\d+\\.\\d s\\)$`),
+      hint,
+    });
+    assert.deepEqual([impatient.stats.requests, impatient.stats.retries], [1, 0]);
 
     // Nothing listening at all: refused, retried, bounded.
     const port = await freePort();
@@ -111,13 +127,18 @@ describe('registry client errors and resilience', { timeout: 60_000 }, () => {
     t.after(() => refused.close());
     await assert.rejects(refused.getManifest(`127.0.0.1:${port}`, 'okd/x', 'latest'), {
       kind: 'unreachable',
-      message: new RegExp(`^registry 127\\.0\\.0\\.1:${port} did not answer GET /v2/: connection refused \\(\\d+ attempts? in 0\\.\\d s\\)$`),
+      message: new RegExp(`^registry 127\\.0\\.0\\.1:${port} did not answer GET /v2/: connection refused \\(\\d+ attempts? in \\d+\\.\\d s\\)$`),
     });
+    assert.equal(refused.stats.retries, refused.stats.requests - 1);
   });
 
   it('times out a registry that accepts but never answers, and cancels at once', async (t) => {
     const sockets = new Set<net.Socket>();
-    const server = net.createServer((s) => void sockets.add(s));
+    let accepted = 0;
+    const server = net.createServer((s) => {
+      accepted++;
+      sockets.add(s);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     t.after(() => {
       for (const s of sockets) s.destroy();
@@ -128,16 +149,21 @@ describe('registry client errors and resilience', { timeout: 60_000 }, () => {
     t.after(() => c.close());
     await assert.rejects(c.getManifest(host, 'okd/x', 'latest'), {
       kind: 'unreachable',
-      message: new RegExp(`^registry ${host} did not answer GET /v2/: timed out after 0\\.7 s \\(1 attempt in 0\\.\\d s\\)$`),
+      message: new RegExp(`^registry ${host} did not answer GET /v2/: timed out after 0\\.7 s \\(1 attempt in \\d+\\.\\d s\\)$`),
     });
-    // Cancellation ends the wait at once, as a CancelledError rather than an unreachable registry.
+    assert.equal(c.stats.requests, 1);
+    // Cancellation ends the wait, as a CancelledError rather than an unreachable registry. The client's own bound is
+    // 10 minutes, so only the cancel can end it before the suite's 60 s timeout fails the test.
     const controller = new AbortController();
-    const patient = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 30_000 });
+    const patient = new RegistryClient({ env: {}, homeDir: '/nonexistent', insecure: [host], timeoutMs: 600_000 });
     t.after(() => patient.close());
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    await assert.rejects(patient.getManifest(host, 'okd/x', 'latest', fromAbortSignal(controller.signal)), { name: 'CancelledError' });
-    assert.ok(Date.now() - started < 1000);
+    const before = accepted;
+    const pending = patient.getManifest(host, 'okd/x', 'latest', fromAbortSignal(controller.signal));
+    // Cancel once the request is waiting on the server, not before it was sent.
+    await eventually(() => accepted > before, 15_000, 'the request to reach the server');
+    controller.abort();
+    await assert.rejects(pending, { name: 'CancelledError' });
+    assert.equal(patient.stats.retries, 0);
   });
 
   it('does not treat 127.0.0.1 as insecure unless told', async () => {

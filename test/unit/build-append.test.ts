@@ -102,24 +102,41 @@ describe('the command runner', () => {
         return { dispose: () => undefined };
       },
     };
+    const fs = await import('node:fs');
     const pidFile = `/tmp/okd-runner-child-${process.pid}`;
-    const started = Date.now();
-    const run = runCommand({ command: 'sh', args: ['-c', `sleep 30 & echo $! > ${pidFile}; wait`] }, { token });
-    await new Promise((r) => setTimeout(r, 300));
+    const lateFile = `/tmp/okd-runner-late-${process.pid}`;
+    fs.rmSync(pidFile, { force: true });
+    fs.rmSync(lateFile, { force: true });
+    // The grandchild writes lateFile only if its 30 s sleep runs to the end: a kill of the shell alone (not its
+    // group) leaves it running, and the run then ends only when it does, with lateFile written.
+    const run = runCommand({ command: 'sh', args: ['-c', `(sleep 30; echo late > ${lateFile}) & echo $! > ${pidFile}; wait`] }, { token });
+    const readPid = () => {
+      try {
+        return Number(fs.readFileSync(pidFile, 'utf8')) || undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    // Cancel once the grandchild exists (a generous deadline: only a shell that never starts can hit it).
+    for (const deadline = Date.now() + 10_000; readPid() === undefined; ) {
+      assert.ok(Date.now() < deadline, 'the shell never wrote the grandchild pid');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const child = readPid() as number;
     cancel();
     await assert.rejects(run, (err: unknown) => err instanceof CancelledError);
-    assert.ok(Date.now() - started < 5000);
-    const fs = await import('node:fs');
-    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    assert.equal(fs.existsSync(lateFile), false, 'the run ended before the grandchild finished its sleep: it was killed with the group');
     fs.rmSync(pidFile, { force: true });
-    await new Promise((r) => setTimeout(r, 100));
     // Gone, or a zombie waiting for an init that does not reap (containers): either way no longer running.
-    let state = 'gone';
-    try {
-      state = fs.readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.[0] ?? 'gone';
-    } catch {
-      // gone
-    }
+    const stateOf = () => {
+      try {
+        return fs.readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.[0] ?? 'gone';
+      } catch {
+        return 'gone';
+      }
+    };
+    let state = stateOf();
+    for (const deadline = Date.now() + 10_000; state !== 'gone' && state !== 'Z' && Date.now() < deadline; state = stateOf()) await new Promise((r) => setTimeout(r, 10));
     assert.ok(state === 'gone' || state === 'Z', `the grandchild sleep is still running (state ${state})`);
   });
 });

@@ -218,30 +218,28 @@ describe('buildRelease', () => {
     );
   });
 
-  it('builds 146 components and ~700 manifests in well under 50 ms', () => {
+  it('builds 146 components and ~700 manifests of a payload-sized release', () => {
+    // What it finds, not how fast: bench/model.ts reports buildRelease's CPU time on this input.
     const input = payload410(syntheticManifests(read(IMAGE_REFS_410), 700));
-    const totalBytes = [...input.files.values()].reduce((n, s) => n + s.length, 0);
-    buildRelease(input); // warm-up: JIT and the parsers' first use
-    // CPU time, not wall time: the machine running the tests is often busy with other work.
-    const runs: number[] = [];
-    const wall: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const start = process.hrtime.bigint();
-      const cpu = process.cpuUsage();
-      const r = buildRelease(input);
-      const used = process.cpuUsage(cpu);
-      wall.push(Number(process.hrtime.bigint() - start) / 1e6);
-      runs.push((used.user + used.system) / 1000);
-      assert.equal(r.manifests.length, 706);
-      assert.equal(r.components.length, 146);
-    }
-    runs.sort((a, b) => a - b);
-    wall.sort((a, b) => a - b);
-    const median = runs[3] as number;
     const r = buildRelease(input);
-    const synthetic = r.operators.find((o) => o.name === 'synthetic-operator-1');
-    assert.ok(synthetic && synthetic.deployments.length > 0 && synthetic.images.length > 0);
-    console.log(`buildRelease: ${input.files.size} files, ${(totalBytes / 1e6).toFixed(1)} MB: CPU median ${median.toFixed(1)} ms, min ${runs[0]?.toFixed(1)} ms; wall median ${wall[3]?.toFixed(1)} ms (7 runs)`);
-    assert.ok(median < 50, `CPU median ${median.toFixed(1)} ms`);
+    assert.equal(r.manifests.length, 706);
+    assert.equal(r.components.length, 146);
+    assert.deepEqual(r.warnings, []);
+    const synthetic = r.operators.filter((o) => o.name.startsWith('synthetic-operator-'));
+    assert.equal(synthetic.length, 60);
+    // Every 7th file (i % 7 === 1) holds a Namespace and a Deployment whose image and env are payload pullspecs.
+    const deployments = synthetic.flatMap((o) => o.deployments);
+    assert.equal(deployments.length, 100);
+    for (const d of deployments) {
+      assert.equal(d.namespace, `openshift-${d.name.replace(/-\d+$/, '')}`);
+      const container = d.containers[0];
+      assert.ok(container?.component, `${d.name}: its image is matched to a component`);
+      assert.deepEqual(container.references.map((ref) => ref.field), ['env:OPERATOR_IMAGE', 'env:OPERAND_IMAGE']);
+    }
+    const first = r.operators.find((o) => o.name === 'synthetic-operator-1');
+    assert.ok(first && first.deployments.length > 0 && first.images.length > 0);
+    assert.deepEqual(first.namespaces, ['openshift-synthetic-operator-1']);
+    // The ConfigMaps' embedded `kind: Deployment` text is data, not a workload: Deployments only, 100 of them.
+    assert.ok(deployments.every((d) => d.kind === 'Deployment'));
   });
 });
