@@ -29,8 +29,20 @@ module.exports = { setup, STEPS };
 if (require.main === module) {
   const onlyIndex = process.argv.indexOf('--only');
   const names = onlyIndex >= 0 ? process.argv[onlyIndex + 1].split(',') : undefined;
-  setup(names).catch((error) => {
-    process.stderr.write(`[setup] error: ${error.message}\n`);
-    process.exit(1);
+  let finished = false;
+  // A pending promise does not keep node alive: ending before the last step is a failure, never a silent exit 0.
+  process.on('exit', (code) => {
+    if (!finished && code === 0) {
+      process.stderr.write('[setup] error: setup ended before its steps finished\n');
+      process.exitCode = 1;
+    }
   });
+  setup(names).then(
+    () => (finished = true),
+    (error) => {
+      finished = true;
+      process.stderr.write(`[setup] error: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -95,4 +95,13 @@ async function main() {
   }
 }
 
-main();
+let finished = false;
+// A pending promise does not keep node alive: if the run ever ends without reaching its end, that is a failure,
+// never a silent exit 0.
+process.on('exit', (code) => {
+  if (!finished && code === 0) {
+    say('error: the run ended before its steps finished');
+    process.exitCode = 1;
+  }
+});
+main().finally(() => (finished = true));

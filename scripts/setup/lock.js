@@ -41,9 +41,12 @@ async function acquireLock(file, { onWait } = {}) {
   return async function release() {
     if (released) return;
     released = true;
+    if (holder.exitCode !== null || holder.signalCode !== null) return;
     const gone = new Promise((resolve) => holder.once('exit', resolve));
+    // Referenced again while we wait for it: an unreferenced child lets node exit with the wait still pending.
+    holder.ref();
     holder.stdin.end();
-    if (holder.exitCode === null && holder.signalCode === null) await gone;
+    await gone;
   };
 }
 
