@@ -38,12 +38,14 @@ function findCodeServer(env = process.env) {
 }
 
 function npmEnv(extra) {
-  const env = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
-  // Drop npm_* variables inherited from an enclosing `npm run`: they would point the child npm at this repo.
+  const env = { ...process.env };
+  // Drop every npm_* variable an enclosing `npm run` (npm test, npm start) set: they describe this repository and
+  // the npm that ran it. npm_config_user_agent names Node 20, and code-server's postinstall reads the Node version
+  // from it and refuses; others would point the child npm at this repository's prefix and nodedir.
   for (const key of Object.keys(env)) {
-    if (/^npm_(package|lifecycle|config_(prefix|global|local_prefix|userconfig))/i.test(key)) delete env[key];
+    if (/^npm_/i.test(key)) delete env[key];
   }
-  return { ...env, ...extra };
+  return { ...env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false', ...extra };
 }
 
 async function install(dir, logFile) {
