@@ -52,11 +52,11 @@ describe('okd-dev cluster errors', () => {
     const before = await snapshot();
     const r = await runCli(patchArgs('--context', 'viewer'), env);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'error: user viewer may not patch clusterversions.config.openshift.io "version" (context viewer). Use a context with cluster-admin rights\n');
+    assert.equal(r.stderr, 'error: user viewer may not patch clusterversions.config.openshift.io "version" (context viewer): clusterversions.config.openshift.io "version" is forbidden: User "viewer" cannot patch resource "clusterversions" in API group "config.openshift.io" at the cluster scope. Use a context with cluster-admin rights\n');
     assert.deepEqual(await snapshot(), before);
     const add = await runCli(['cluster', 'override', 'add', 'deployment/openshift-monitoring/cluster-monitoring-operator', '--context', 'viewer'], env);
     assert.equal(add.code, 1);
-    assert.equal(add.stderr, 'error: user viewer may not patch clusterversions.config.openshift.io "version" (context viewer). Use a context with cluster-admin rights\n');
+    assert.equal(add.stderr, 'error: user viewer may not patch clusterversions.config.openshift.io "version" (context viewer): clusterversions.config.openshift.io "version" is forbidden: User "viewer" cannot patch resource "clusterversions" in API group "config.openshift.io" at the cluster scope. Use a context with cluster-admin rights\n');
     assert.deepEqual(await snapshot(), before);
   });
 

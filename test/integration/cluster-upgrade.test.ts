@@ -91,13 +91,13 @@ describe('okd-dev cluster upgrade to a custom payload against the test cluster',
     const samples = await get(['-n', 'openshift-cluster-samples-operator', 'get', 'deploy', 'cluster-samples-operator']);
     assert.equal(samples.spec.template.spec.containers[0].image, pc.release.images['cluster-samples-operator']);
     // It followed the upgrade with a watch of the ClusterVersion, not by polling it: after the PATCH of
-    // spec.desiredUpdate, one read (where the watch starts from) and then only the watch.
+    // spec.desiredUpdate, one LIST (the watch starts from the list's resourceVersion) and then only the watch.
     const seen = requests
       .filter((q) => q.path.startsWith('/apis/config.openshift.io/v1/clusterversions'))
       .map((q) => (/[?&]watch=true/.test(q.query) ? `WATCH ${q.path}` : `${q.method} ${q.path}`));
     const afterPatch = seen.slice(seen.indexOf(`PATCH ${CV_PATH}`) + 1);
     assert.ok(seen.includes(`PATCH ${CV_PATH}`), seen.join(', '));
-    assert.equal(afterPatch[0], `GET ${CV_PATH}`, seen.join(', '));
+    assert.equal(afterPatch[0], 'GET /apis/config.openshift.io/v1/clusterversions', seen.join(', '));
     assert.ok(afterPatch.length >= 2 && afterPatch.slice(1).every((q) => q === 'WATCH /apis/config.openshift.io/v1/clusterversions'), seen.join(', '));
   });
 

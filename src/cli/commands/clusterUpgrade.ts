@@ -1,4 +1,4 @@
-import { upgradeCluster, type UpgradeResult } from '../../core/cluster/upgrade';
+import { DEFAULT_UPGRADE_TIMEOUT_MS, upgradeCluster, type UpgradeResult } from '../../core/cluster/upgrade';
 import { outputFormat, parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
@@ -15,7 +15,7 @@ the ClusterVersion until the cluster reports the new version (history Completed 
 Options:
       --to-image PULLSPEC      the release payload, by digest or tag
       --no-wait                set the update and return
-      --timeout SECONDS        how long to wait for the cluster (default 3600)
+      --timeout SECONDS        how long to wait for the cluster (default 10800: an OKD upgrade takes 60-120 minutes)
   -o, --output json            print the result as JSON
   -a, --registry-config FILE, --insecure, --ca-file FILE, --filter-by-os OS/ARCH   registry options
 
@@ -35,7 +35,7 @@ export async function clusterUpgrade(argv: string[]): Promise<void> {
   const image = values['to-image']?.trim();
   if (!image) throw new UsageError('missing --to-image PULLSPEC', usage);
   const format = outputFormat(values.output, usage);
-  const timeoutMs = values.timeout === undefined ? 3_600_000 : timeoutOption(values.timeout, usage);
+  const timeoutMs = values.timeout === undefined ? DEFAULT_UPGRADE_TIMEOUT_MS : timeoutOption(values.timeout, usage);
   const { client, context } = await connect(values);
   const interrupt = interruptToken();
   try {

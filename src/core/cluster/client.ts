@@ -1,19 +1,28 @@
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { CancellationTokenLike } from '../cancel';
 import { type Logger, silentLogger } from '../log';
 import { type ClusterWhere, clusterError, type RequestWhat } from './errors';
 import { type KubeModule, loadKube } from './kube';
 import { type KubeconfigOptions, type LoadedKubeconfig, loadKubeconfig } from './kubeconfig';
+import { ApiRequester, type Query } from './request';
+import { defaultRetryPolicy, type RetryPolicy, retryRead } from './retry';
 import type { ClusterOperator, ClusterVersion, Deployment, JsonPatchOp, Pod } from './types';
+import { inform, type Informer, type InformerHandlers, type InformOptions, type WatchContext, type WatchedObject, watchFrom, type WatchHandle } from './watch';
+import { apiWatchTransport, type WatchEventType } from './watchStream';
 
-export interface ConnectOptions extends KubeconfigOptions {
+export interface ConnectOptions extends KubeconfigOptions, ConnectTuning {
   logger?: Logger;
 }
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-
-export interface WatchHandle {
-  stop(): void;
+export interface ConnectTuning {
+  /** Backoff of reconnects and retried reads (tests pass a few milliseconds). */
+  retry?: Partial<RetryPolicy>;
+  /** How long a GET or LIST may stay unanswered (default 60 s). */
+  requestTimeoutMs?: number;
 }
+
+export type { WatchEventType } from './watchStream';
+export type { Informer, InformerHandlers, InformOptions, ObjectEventType, WatchHandle, WatchRetry } from './watch';
 
 const CONFIG_GROUP = 'config.openshift.io';
 
@@ -25,20 +34,26 @@ export class ClusterClient implements ClusterWhere {
   private readonly custom: CustomObjectsApi;
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
+  readonly retryPolicy: RetryPolicy;
+  private readonly watchContext: WatchContext;
 
   private constructor(
     private readonly kube: KubeModule,
     readonly config: LoadedKubeconfig,
     readonly logger: Logger,
+    tuning: ConnectTuning,
   ) {
     this.custom = config.kubeConfig.makeApiClient(kube.CustomObjectsApi);
     this.apps = config.kubeConfig.makeApiClient(kube.AppsV1Api);
     this.core = config.kubeConfig.makeApiClient(kube.CoreV1Api);
+    this.retryPolicy = { ...defaultRetryPolicy, ...tuning.retry };
+    const transport = apiWatchTransport(new ApiRequester(config.kubeConfig, tuning.requestTimeoutMs));
+    this.watchContext = { where: this, logger, policy: this.retryPolicy, transport };
   }
 
   static async connect(options: ConnectOptions = {}): Promise<ClusterClient> {
     const [kube, config] = await Promise.all([loadKube(), loadKubeconfig(options)]);
-    return new ClusterClient(kube, config, options.logger ?? silentLogger);
+    return new ClusterClient(kube, config, options.logger ?? silentLogger, options);
   }
 
   get context(): string {
@@ -105,68 +120,36 @@ export class ClusterClient implements ClusterWhere {
   }
 
   /**
-   * Watches `path` (a collection URL) from `resourceVersion`, reconnecting from the last event seen when the
-   * server closes the stream. `onError` gets failures (401, 403, a 410 Gone, a dropped connection that cannot be
-   * resumed); the watch is over then.
+   * List+watch of the collection at `path` (e.g. `/apis/config.openshift.io/v1/clusterversions` with
+   * `{fieldSelector: 'metadata.name=version'}`): onSync gets the current objects, then onEvent every change, and
+   * onSync again after a re-list (the watch's resourceVersion expired, 410 Gone). Reconnects with backoff through
+   * API server restarts, 429 and 5xx; onError only for what will not heal (401, 403, other 4xx).
    */
-  watch<T extends { metadata?: { resourceVersion?: string } }>(
+  inform<T extends WatchedObject>(path: string, query: Query, handlers: InformerHandlers<T>, options: InformOptions = {}): Informer<T> {
+    return inform<T>(this.watchContext, path, query, handlers, options);
+  }
+
+  /**
+   * Watches `path` (a collection URL) from `query.resourceVersion` (none: the current objects come first as
+   * ADDED), resuming from the last event seen when the stream ends or drops and backing off on 429, 5xx and
+   * connection failures. `onError` gets what will not heal (401, 403, a 410 Gone); the watch is over then.
+   * Prefer inform(): a resourceVersion read from an object expires (410) and only a re-list recovers.
+   */
+  watch<T extends WatchedObject>(
     path: string,
     query: Record<string, string | undefined>,
     onEvent: (type: WatchEventType, object: T) => void,
     onError: (err: Error) => void,
   ): WatchHandle {
-    const watcher = new this.kube.Watch(this.config.kubeConfig);
-    let stopped = false;
-    let controller: AbortController | undefined;
-    let resourceVersion = query['resourceVersion'];
-    const what: RequestWhat = { verb: 'watch', resource: path.split('/').pop() ?? path };
-    const start = () => {
-      if (stopped) return;
-      watcher
-        .watch(
-          path,
-          { ...query, resourceVersion, allowWatchBookmarks: 'true' },
-          (type: string, object: T & { code?: number; message?: string }) => {
-            if (stopped) return;
-            if (type === 'ERROR') {
-              stopped = true;
-              controller?.abort();
-              onError(clusterError(Object.assign(new Error(object.message ?? 'watch error'), { code: object.code, body: object }), what, this));
-              return;
-            }
-            if (object?.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
-            if (type !== 'BOOKMARK') onEvent(type as WatchEventType, object);
-          },
-          (err: unknown) => {
-            if (stopped) return;
-            if (err && !(err as Error).name?.includes('Abort')) {
-              stopped = true;
-              onError(clusterError(err, what, this));
-              return;
-            }
-            setImmediate(start); // the server ended the stream (timeout): resume from the last event
-          },
-        )
-        .then(
-          (c) => {
-            controller = c;
-            if (stopped) c.abort();
-          },
-          (err: unknown) => {
-            if (!stopped) {
-              stopped = true;
-              onError(clusterError(err, what, this));
-            }
-          },
-        );
-    };
-    start();
-    return {
-      stop: () => {
-        stopped = true;
-        controller?.abort();
-      },
-    };
+    return watchFrom<T>(this.watchContext, path, query, onEvent, onError);
+  }
+
+  /**
+   * A read inside a wait (`() => client.getDeployment(ns, name)`), tried again with backoff while the failure
+   * heals by itself (connection refused or reset, 429, 5xx); CancelledError when the token is cancelled.
+   */
+  retryRead<T>(read: () => Promise<T>, options: { what: string; token?: CancellationTokenLike; onRetry?: (why: string, attempt: number, delayMs: number) => void }): Promise<T> {
+    return retryRead(read, { policy: this.retryPolicy, logger: this.logger, ...options });
   }
 
   private async call<T>(what: RequestWhat, request: () => Promise<unknown>): Promise<T> {

@@ -57,6 +57,23 @@ export function describeObject(what: RequestWhat): string {
   return `${what.resource}${name}`;
 }
 
+/** RBAC's own words: `User "viewer" cannot patch resource "clusterversions" in API group ...`. */
+const RBAC_DENIAL = /\bUser "([^"]+)" cannot [a-z]+ resource\b/;
+
+/**
+ * A 403 with the server's message: a plain RBAC denial gets the "may not" summary and the cluster-admin hint; an
+ * admission webhook, a ValidatingAdmissionPolicy or another denial gets its message only (more rights would not help).
+ */
+function forbidden(err: unknown, status: StatusBody, what: RequestWhat, where: ClusterWhere): OkdError {
+  const message = status.message?.trim();
+  const rbac = message ? RBAC_DENIAL.exec(message) : null;
+  if (rbac) {
+    return new OkdError('forbidden', `user ${rbac[1]} may not ${what.verb} ${describeObject(what)} (context ${where.context}): ${message}`, 'use a context with cluster-admin rights', { cause: err });
+  }
+  if (!message) return new OkdError('forbidden', `user ${where.user} may not ${what.verb} ${describeObject(what)} (context ${where.context}); the server gave no reason`, undefined, { cause: err });
+  return new OkdError('forbidden', `${what.verb} ${describeObject(what)} was denied (context ${where.context}): ${message}`, undefined, { cause: err });
+}
+
 /**
  * Turns a client-node failure into an error the user can act on: unreachable server, rejected token, missing
  * permission, missing object, or the API server's own words.
@@ -77,10 +94,8 @@ export function clusterError(err: unknown, what: RequestWhat, where: ClusterWher
   switch (code) {
     case 401:
       return new OkdError('unauthorized', `the token for context ${where.context} was rejected or expired`, 'log in again with `oc login`', { cause: err });
-    case 403: {
-      const user = /User "([^"]+)"/.exec(status.message ?? '')?.[1] ?? where.user;
-      return new OkdError('forbidden', `user ${user} may not ${what.verb} ${describeObject(what)} (context ${where.context})`, 'use a context with cluster-admin rights', { cause: err });
-    }
+    case 403:
+      return forbidden(err, status, what, where);
     case 404:
       return new OkdError('not-found', `${describeObject(what)} not found on cluster ${where.server}`, undefined, { cause: err });
     case 409:

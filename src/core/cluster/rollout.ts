@@ -115,11 +115,9 @@ function selectorOf(deployment: Deployment): string {
 export async function waitForRollout(client: ClusterClient, options: WaitForRolloutOptions): Promise<RolloutState> {
   const { namespace, name } = options;
   const where = `Deployment ${namespace}/${name}`;
-  let deployment = await client.getDeployment(namespace, name);
+  let deployment = await client.retryRead(() => client.getDeployment(namespace, name), { what: `get ${where}`, ...(options.token ? { token: options.token } : {}) });
   const selector = selectorOf(deployment);
-  const podList = await client.listPods(namespace, selector);
-  const pods = new Map(podList.map((p) => [p.metadata.name, p]));
-  const podsRv = (podList as unknown as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+  const pods = new Map<string, Pod>();
 
   return new Promise<RolloutState>((resolve, reject) => {
     const watches: WatchHandle[] = [];
@@ -151,28 +149,51 @@ export async function waitForRollout(client: ClusterClient, options: WaitForRoll
     const cancelSub = options.token?.onCancellationRequested(() => finish(new CancelledError(`waiting for the rollout of ${where}`)));
     if (options.token?.isCancellationRequested) return finish(new CancelledError(`waiting for the rollout of ${where}`));
     const onError = (err: Error) => finish(err);
+    // Both collections are listed first (the watches start from the lists' resourceVersions and re-list on 410
+    // Gone); the rollout is judged once both are known.
+    let listedDeployment = false;
+    let listedPods = false;
+    const judge = () => {
+      if (listedDeployment && listedPods) evaluate();
+    };
+    const gone = () => finish(new OkdError('not-found', `${where} was deleted during its rollout`));
     watches.push(
-      client.watch<Deployment>(
+      client.inform<Deployment>(
         `/apis/apps/v1/namespaces/${namespace}/deployments`,
-        { fieldSelector: `metadata.name=${name}`, resourceVersion: deployment.metadata.resourceVersion },
-        (type, object) => {
-          if (type === 'DELETED') return finish(new OkdError('not-found', `${where} was deleted during its rollout`));
-          deployment = object;
-          evaluate();
+        { fieldSelector: `metadata.name=${name}` },
+        {
+          onSync: (items) => {
+            if (!items[0]) return gone();
+            deployment = items[0];
+            listedDeployment = true;
+            judge();
+          },
+          onEvent: (type, object) => {
+            if (type === 'DELETED') return gone();
+            deployment = object;
+            judge();
+          },
+          onError,
         },
-        onError,
       ),
-      client.watch<Pod>(
+      client.inform<Pod>(
         `/api/v1/namespaces/${namespace}/pods`,
-        { labelSelector: selector, resourceVersion: podsRv },
-        (type, pod) => {
-          if (type === 'DELETED') pods.delete(pod.metadata.name);
-          else pods.set(pod.metadata.name, pod);
-          evaluate();
+        { labelSelector: selector },
+        {
+          onSync: (items) => {
+            pods.clear();
+            for (const pod of items) pods.set(pod.metadata.name, pod);
+            listedPods = true;
+            judge();
+          },
+          onEvent: (type, pod) => {
+            if (type === 'DELETED') pods.delete(pod.metadata.name);
+            else pods.set(pod.metadata.name, pod);
+            judge();
+          },
+          onError,
         },
-        onError,
       ),
     );
-    evaluate();
   });
 }

@@ -4,8 +4,7 @@ import type { RegistryClient } from '../registry/client';
 import type { Platform } from '../registry/types';
 import type { ReleaseCache } from '../release/cache';
 import { readRelease } from '../release/reader';
-import type { ClusterClient, WatchHandle } from './client';
-import { watchClusterVersion } from './clusterversion';
+import type { ClusterClient } from './client';
 import { resolveImageDigest } from './patch';
 import { type ClusterVersion, conditionOf, type HistoryEntry, type JsonPatchOp, type ReleaseRef } from './types';
 
@@ -137,6 +136,11 @@ export async function planUpgrade(options: UpgradeOptions): Promise<UpgradePlan>
   };
 }
 
+/** How long `cluster upgrade` and the editor follow an upgrade by default: an OKD upgrade takes 60-120 minutes. */
+export const DEFAULT_UPGRADE_TIMEOUT_MS = 3 * 60 * 60 * 1000;
+
+const CLUSTER_VERSIONS = '/apis/config.openshift.io/v1/clusterversions';
+
 export interface UpgradeProgress {
   message: string;
   elapsedMs: number;
@@ -198,28 +202,54 @@ export async function startUpgrade(client: ClusterClient, plan: UpgradePlan, tok
 }
 
 /**
- * Waits, by watching the ClusterVersion (no polling), until the cluster runs the plan's payload: status.desired is
- * it and history[0] is Completed for it. Throws an OkdError on timeout (the cluster keeps upgrading) and
+ * Waits, by watching the ClusterVersion (list+watch, no polling), until the cluster runs the plan's payload:
+ * status.desired is it and history[0] is Completed for it. Rides out API server restarts (reconnects, re-lists).
+ * Throws an OkdError on timeout (default DEFAULT_UPGRADE_TIMEOUT_MS; the cluster keeps upgrading) and
  * CancelledError on cancel (likewise: cancelling stops the wait, not the CVO).
  */
 export async function waitForUpgrade(options: WaitUpgradeOptions): Promise<UpgradeResult> {
   const { client, plan } = options;
   const image = plan.target.image;
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? 1_800_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS;
+  const cancelled = () => new CancelledError(`waiting for the upgrade to ${plan.target.version}`);
+  if (options.token?.isCancellationRequested) throw cancelled();
   const entry = await new Promise<HistoryEntry>((resolve, reject) => {
     let settled = false;
-    let handle: WatchHandle | undefined;
     let lastMessage = '';
     const finish = (err: Error | undefined, value?: HistoryEntry) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       cancelSub?.dispose();
-      handle?.stop();
+      handle.stop();
       if (err) reject(err);
       else resolve(value as HistoryEntry);
     };
+    const report = (message: string) => {
+      if (message === lastMessage) return;
+      lastMessage = message;
+      options.onProgress?.({ message, elapsedMs: Date.now() - started });
+    };
+    const onChange = (cv: ClusterVersion) => {
+      if (settled) return;
+      const state = upgradeState(cv, image);
+      report(state.message);
+      if (state.state === 'completed') finish(undefined, state.entry);
+    };
+    // The API server restarts during an upgrade (kube-apiserver rolls out new revisions): the informer reconnects
+    // and re-lists, and the wait goes on; only what will not heal (401, 403) ends it. Its callbacks come later, on
+    // their own turn, so finish() never runs before timer and cancelSub exist.
+    const handle = client.inform<ClusterVersion>(
+      CLUSTER_VERSIONS,
+      { fieldSelector: 'metadata.name=version' },
+      {
+        onSync: (items) => items[0] && onChange(items[0]),
+        onEvent: (type, cv) => type !== 'DELETED' && onChange(cv),
+        onError: (err) => finish(err),
+        onRetry: (retry) => report(`reconnecting to the API server (${retry.why}); the upgrade goes on in the cluster`),
+      },
+    );
     const timer = setTimeout(() => {
       finish(
         new OkdError(
@@ -229,24 +259,7 @@ export async function waitForUpgrade(options: WaitUpgradeOptions): Promise<Upgra
         ),
       );
     }, timeoutMs);
-    const cancelSub = options.token?.onCancellationRequested(() => finish(new CancelledError(`waiting for the upgrade to ${plan.target.version}`)));
-    if (options.token?.isCancellationRequested) return finish(new CancelledError(`waiting for the upgrade to ${plan.target.version}`));
-    const onChange = (cv: ClusterVersion) => {
-      if (settled) return;
-      const state = upgradeState(cv, image);
-      if (state.message !== lastMessage) {
-        lastMessage = state.message;
-        options.onProgress?.({ message: state.message, elapsedMs: Date.now() - started });
-      }
-      if (state.state === 'completed') finish(undefined, state.entry);
-    };
-    watchClusterVersion(client, onChange, (err) => finish(err)).then(
-      (h) => {
-        handle = h;
-        if (settled) h.stop();
-      },
-      (err: unknown) => finish(err as Error),
-    );
+    const cancelSub = options.token?.onCancellationRequested(() => finish(cancelled()));
   });
   const warnings: string[] = [];
   if (entry.version && plan.target.version && entry.version !== plan.target.version) {

@@ -1,3 +1,5 @@
+import { TRANSIENT_NETWORK_CODES } from '../transientCodes';
+
 /**
  * Parses `Retry-After` (delay-seconds or an HTTP date) into milliseconds from `now`; undefined when absent or
  * unreadable. A date in the past means "now" (0).
@@ -32,21 +34,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Connection-level failures worth another attempt, by Node/undici error code. */
-const retryableCodes = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const retryableCodes = TRANSIENT_NETWORK_CODES;
 
 const tlsProtocolCodes = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
 

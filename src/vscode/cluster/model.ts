@@ -227,7 +227,7 @@ export class ClusterModel implements vscode.Disposable {
       ),
     );
     // New patches show up through the label; a restore removes the label, which only a watch by name sees.
-    this.watches.push(client.watch<Deployment>('/apis/apps/v1/deployments', { labelSelector: patchedSelector }, () => this.schedule(true), onError));
+    this.watches.push(client.inform<Deployment>('/apis/apps/v1/deployments', { labelSelector: patchedSelector }, { onEvent: () => this.schedule(true), onError }));
   }
 
   private watchPatched(deployments: Deployment[]): void {
@@ -238,11 +238,10 @@ export class ClusterModel implements vscode.Disposable {
       if (this.watchedPatched.has(key)) continue;
       this.watchedPatched.add(key);
       this.watches.push(
-        client.watch<Deployment>(
+        client.inform<Deployment>(
           `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments`,
-          { fieldSelector: `metadata.name=${d.metadata.name}`, resourceVersion: d.metadata.resourceVersion },
-          () => this.schedule(true),
-          () => this.watchedPatched.delete(key),
+          { fieldSelector: `metadata.name=${d.metadata.name}` },
+          { onSync: () => this.schedule(true), onEvent: () => this.schedule(true), onError: () => this.watchedPatched.delete(key) },
         ),
       );
     }
