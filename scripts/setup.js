@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run setup`: installs, serially and once, everything the tests and the sandbox need: Debian packages (as
-// root), npm packages, then the tools kept outside node_modules in the tools cache (code-server with its Node 24).
+// root), npm packages, then the tools kept outside node_modules in the tools cache (code-server with its Node 24,
+// the test cluster built from test/cluster).
 // npm test and npm start run it first; test files only look for what it installed. One line per step, with its time.
-// Usage: node scripts/setup.js [--only debian,npm,code-server]
+// Usage: node scripts/setup.js [--only debian,npm,code-server,test-cluster]
 'use strict';
 const { ensureDebianPackages, ensureNodeModules } = require('./ensure');
 const { toolsCacheDir } = require('./setup/install-step');
@@ -12,6 +13,7 @@ const STEPS = {
   npm: () => ensureNodeModules(),
   // Required lazily: these need nothing from node_modules, but keep setup's first steps free of them.
   'code-server': () => require('./setup/code-server').ensureCodeServer(),
+  'test-cluster': () => require('./setup/test-cluster').ensureTestCluster(),
 };
 
 async function setup(names = Object.keys(STEPS)) {

@@ -10,7 +10,7 @@ const { setup } = require('./setup');
 async function main() {
   const args = process.argv.slice(2);
   const editor = !args.includes('--no-editor');
-  await setup(editor ? undefined : ['debian', 'npm']);
+  await setup(editor ? undefined : ['debian', 'npm', 'test-cluster']);
   // dist/cli.js for the commands the sandbox prints; each file is written whole, so a running npm test never
   // reads half of one.
   run(process.execPath, ['esbuild.js']);
