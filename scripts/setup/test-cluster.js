@@ -25,14 +25,29 @@ function sourceKey() {
   return `sha256:${hash.digest('hex')}`;
 }
 
-function installDir(env = process.env) {
-  return path.join(toolsCacheDir(env), 'test-cluster');
+/**
+ * One folder per source hash: checkouts at different commits (a CI clone beside a work tree) each find their own
+ * build. Builds of other sources not used for a week are removed when a new one is made.
+ */
+function installDir(env = process.env, key = sourceKey()) {
+  return path.join(toolsCacheDir(env), `test-cluster-${key.slice('sha256:'.length, 'sha256:'.length + 16)}`);
+}
+
+function pruneOldBuilds(keep) {
+  const root = toolsCacheDir();
+  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+  for (const name of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    const full = path.join(root, name);
+    if (!/^test-cluster-[0-9a-f]{16}$/.test(name) || full === keep) continue;
+    if (fs.statSync(full).mtimeMs < weekAgo) fs.rmSync(full, { recursive: true, force: true });
+  }
 }
 
 /** The built binary for the sources as they are, or an error that says how to build it. */
 function findTestCluster(env = process.env) {
-  const dir = installDir(env);
-  if (!isInstalled(dir, sourceKey())) {
+  const key = sourceKey();
+  const dir = installDir(env, key);
+  if (!isInstalled(dir, key)) {
     throw new Error(`the test cluster is not built for the current test/cluster sources in ${dir}: run \`npm run setup\` (npm test and npm start run it first)`);
   }
   return path.join(dir, BINARY);
@@ -57,12 +72,14 @@ async function install(dir, logFile) {
 
 function ensureTestCluster() {
   const logFile = path.join(toolsCacheDir(), 'logs', 'test-cluster.log');
+  const key = sourceKey();
+  const dir = installDir(process.env, key);
   return installStep({
     name: 'test cluster (go build of test/cluster; about 10 minutes the first time)',
-    dir: installDir(),
-    key: sourceKey(),
-    install: (partial) => install(partial, logFile),
-  }).then((dir) => path.join(dir, BINARY));
+    dir,
+    key,
+    install: (partial) => install(partial, logFile).then(() => pruneOldBuilds(dir)),
+  }).then(() => path.join(dir, BINARY));
 }
 
 module.exports = { ensureTestCluster, findTestCluster, sourceKey };
