@@ -40,6 +40,7 @@ func startAdmin(c *cluster, port int) (*adminServer, error) {
 	mux.HandleFunc("/stop-apiserver", a.post(a.handleStop))
 	mux.HandleFunc("/start-apiserver", a.post(a.handleStart))
 	mux.HandleFunc("/compact-etcd", a.post(a.handleCompact))
+	a.registerOKD(mux)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
@@ -107,16 +108,23 @@ func (a *adminServer) handleStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	writeJSON(w, http.StatusOK, map[string]any{
+	st := map[string]any{
 		"goroutines":       runtime.NumGoroutine(),
 		"heapInuseBytes":   ms.HeapInuse,
 		"sysBytes":         ms.Sys,
 		"ok":               true,
-		"apiserverRunning": a.c.api.isRunning(),
-		"apiserverStarts":  a.c.api.startCount(),
+		"apiserverRunning": a.c.api != nil && a.c.api.isRunning(),
+		"apiserverStarts":  0,
 		"url":              a.c.url,
 		"etcd":             a.c.etcd.clientURL,
-	})
+	}
+	if a.c.api != nil {
+		st["apiserverStarts"] = a.c.api.startCount()
+	}
+	for k, v := range a.okd().status() {
+		st[k] = v
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // POST /restart-apiserver[?downMs=N][&graceMs=G]: stop the API server,

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -60,6 +61,7 @@ type flags struct {
 	etcdNoFsync       bool
 	readyTimeout      time.Duration
 	printVersion      bool
+	okd               okdFlags
 }
 
 // readyLine is the single JSON line printed on stdout.
@@ -81,6 +83,8 @@ type readyLine struct {
 	Scheduler   bool              `json:"scheduler"`
 	Controllers []string          `json:"controllers,omitempty"`
 	StartMs     int64             `json:"startMs,omitempty"`
+	CVO         bool              `json:"cvo"`
+	Nodes       int               `json:"nodes"`
 }
 
 type cluster struct {
@@ -95,6 +99,10 @@ type cluster struct {
 	url        string
 	client     kubernetes.Interface
 	ctx        context.Context // lives until shutdown
+	npki       nodePKI
+
+	okdMu sync.Mutex
+	okd   *okdParts // CRDs, CVO, node agent (nil without OKD flags)
 }
 
 func main() {
@@ -123,6 +131,19 @@ func run() int {
 	fs.BoolVar(&f.etcdNoFsync, "etcd-unsafe-no-fsync", true, "run etcd without fsync (fast; data may be lost if the machine crashes)")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", 90*time.Second, "give up if the cluster is not ready within this time")
 	fs.BoolVar(&f.printVersion, "version", false, "print the Kubernetes version and exit")
+	fs.StringVar(&f.okd.crdDir, "crd-dir", "", "create the ClusterVersion/ClusterOperator CRDs found in this directory, the OKD namespaces and the ClusterVersion 'version' (empty = no OKD parts)")
+	fs.StringVar(&f.okd.releaseImage, "cvo-release-image", "", "run a cluster-version operator on this release payload pullspec (needs --crd-dir)")
+	fs.StringArrayVar(&f.okd.insecureRegistry, "insecure-registry", nil, "HOST:PORT of a registry spoken to over plain http (repeatable)")
+	fs.StringVar(&f.okd.registryAuthFile, "registry-auth-file", "", "containers auth.json with credentials for the release payload's registry")
+	fs.StringArrayVar(&f.okd.registryCAFiles, "registry-ca-file", nil, "extra CA certificate (PEM) trusted for https registries (repeatable)")
+	fs.DurationVar(&f.okd.cvoResync, "cvo-resync", 15*time.Second, "cluster-version operator resync interval")
+	fs.StringVar(&f.okd.cvoProfile, "cvo-profile", "self-managed-high-availability", "cluster profile: manifests need include.release.openshift.io/<profile>=true (when any manifest has an include annotation)")
+	fs.BoolVar(&f.okd.cvoReportCOs, "cvo-report-operators", true, "stand in for the payload's operators: report each ClusterOperator Available at the manifest's versions")
+	fs.StringVar(&f.okd.channel, "channel", "stable-scos-4", "ClusterVersion spec.channel")
+	fs.StringVar(&f.okd.clusterID, "cluster-id", "", "ClusterVersion spec.clusterID (default: a random UUID)")
+	fs.IntVar(&f.okd.nodes, "nodes", -1, "simulated nodes run by the node agent (default 1 with --crd-dir, else 0; 0 = none)")
+	fs.DurationVar(&f.okd.readyDelay, "ready-delay", time.Second, "how long a started container takes to become Ready")
+	fs.DurationVar(&f.okd.nodeBackoff, "node-backoff", time.Second, "first image-pull / crash-loop back-off step (doubles, capped at 10x)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -133,6 +154,10 @@ func run() int {
 	if f.printVersion {
 		fmt.Println(version.Get().GitVersion)
 		return 0
+	}
+	if err := f.okd.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
 	}
 	setupLogging(f.verbosity)
 
@@ -213,6 +238,9 @@ func run() int {
 		Scheduler:  f.scheduler,
 		StartMs:    msSince(t0),
 	}
+	c.okdMu.Lock()
+	line.CVO, line.Nodes = okdReadyFields(c.okd)
+	c.okdMu.Unlock()
 	if f.controllers != "" {
 		line.Controllers = strings.Split(f.controllers, ",")
 	}
@@ -319,6 +347,10 @@ func (c *cluster) start(ctx context.Context) (kcmDone, schedDone <-chan error, s
 	if c.tokens, reused, err = ensurePKI(c.pki, svcIP); err != nil {
 		return nil, nil, nil, ctrlCancel, fmt.Errorf("pki: %w", err)
 	}
+	c.npki = newNodePKI(c.pki)
+	if err := ensureNodePKI(c.pki, c.npki); err != nil {
+		return nil, nil, nil, ctrlCancel, fmt.Errorf("kubelet pki: %w", err)
+	}
 	klog.InfoS("pki ready", "dir", c.pki.Dir, "reused", reused)
 
 	// etcd.
@@ -366,6 +398,17 @@ func (c *cluster) start(ctx context.Context) (kcmDone, schedDone <-chan error, s
 
 	deadline, cancelDeadline := context.WithTimeout(ctx, f.readyTimeout)
 	defer cancelDeadline()
+	// The OKD objects (CRDs, namespaces, ClusterVersion) are created while
+	// the API server finishes starting (their requests retry until it serves).
+	type prepResult struct {
+		p   *okdPrep
+		err error
+	}
+	prepCh := make(chan prepResult, 1)
+	go func() {
+		p, err := c.prepareOKD(deadline)
+		prepCh <- prepResult{p, err}
+	}()
 	if err := c.waitAPIReady(deadline); err != nil {
 		return nil, nil, nil, ctrlCancel, err
 	}
@@ -409,6 +452,24 @@ func (c *cluster) start(ctx context.Context) (kcmDone, schedDone <-chan error, s
 			return kcmDone, schedDone, schedSynced, ctrlCancel, fmt.Errorf("kube-scheduler not synced: %w", deadline.Err())
 		}
 	}
+
+	// The OKD parts: clients of the API server, started on a ready cluster.
+	var prep prepResult
+	select {
+	case prep = <-prepCh:
+	case <-deadline.Done():
+		return kcmDone, schedDone, schedSynced, ctrlCancel, fmt.Errorf("okd: %w", deadline.Err())
+	}
+	if prep.err != nil {
+		return kcmDone, schedDone, schedSynced, ctrlCancel, fmt.Errorf("okd: %w", prep.err)
+	}
+	parts, err := c.startOKD(ctx, deadline, prep.p)
+	if err != nil {
+		return kcmDone, schedDone, schedSynced, ctrlCancel, fmt.Errorf("okd: %w", err)
+	}
+	c.okdMu.Lock()
+	c.okd = parts
+	c.okdMu.Unlock()
 	return kcmDone, schedDone, schedSynced, ctrlCancel, nil
 }
 
@@ -434,6 +495,11 @@ func (c *cluster) apiserverArgs() []string {
 		"--endpoint-reconciler-type=none",
 		"--allow-privileged=true",
 		"--profiling=false",
+		// The kubelet API (kubectl logs) of the node agent's nodes.
+		"--kubelet-client-certificate=" + c.npki.ClientCert,
+		"--kubelet-client-key=" + c.npki.ClientKey,
+		"--kubelet-certificate-authority=" + p.CACert,
+		"--kubelet-preferred-address-types=InternalIP",
 	}
 	return append(args, c.f.apiserverArgs...)
 }
@@ -540,6 +606,10 @@ func (c *cluster) restartAPIServer() error {
 // It returns the process exit code.
 func (c *cluster) shutdown(ctrlCancel context.CancelFunc, kcmDone, schedDone <-chan error) int {
 	t0 := time.Now()
+	c.okdMu.Lock()
+	parts := c.okd
+	c.okdMu.Unlock()
+	parts.stop()
 	ctrlCancel()
 	waitDone := func(name string, ch <-chan error, d time.Duration) {
 		if ch == nil {
