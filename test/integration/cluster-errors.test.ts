@@ -6,15 +6,15 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { apiRequest } from '../support/apiserver/clients';
-import { type PayloadCluster, startPayloadCluster } from '../support/apiserver/payload-from-registry';
+import { type OkdPayloadCluster, startOkdPayloadCluster } from '../support/cluster/okd';
 import { cliEnv, runCli } from '../support/cli';
 
 const CV_PATH = '/apis/config.openshift.io/v1/clusterversions/version';
 const DEPLOY_PATH = '/apis/apps/v1/namespaces/openshift-image-registry/deployments/cluster-image-registry-operator';
 const NAME = 'cluster-image-registry-operator';
 
-describe('okd-dev cluster errors', () => {
-  let pc: PayloadCluster;
+describe('okd-dev cluster errors', { timeout: 300_000 }, () => {
+  let pc: OkdPayloadCluster;
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
@@ -31,7 +31,7 @@ describe('okd-dev cluster errors', () => {
   const patchArgs = (...extra: string[]) => ['cluster', 'patch', NAME, `${pc.registry.host}/okd/scos-content:${NAME}-4.19.0-okd-scos.16`, '--insecure', ...extra];
 
   before(async () => {
-    pc = await startPayloadCluster();
+    pc = await startOkdPayloadCluster();
     dir = fs.mkdtempSync(path.join(path.dirname(pc.cluster.kubeconfigPath), 'kc-'));
     env = cliEnv({ KUBECONFIG: pc.cluster.kubeconfigPath });
   });
@@ -81,7 +81,7 @@ describe('okd-dev cluster errors', () => {
 
   it('an expired token', async () => {
     const before = await snapshot();
-    pc.cluster.expireToken(pc.cluster.tokens.admin);
+    await pc.cluster.expireToken(pc.cluster.tokens.admin);
     const r = await runCli(patchArgs(), env);
     assert.equal(r.code, 1);
     assert.equal(r.stderr, 'error: the token for context admin was rejected or expired. Log in again with `oc login`\n');

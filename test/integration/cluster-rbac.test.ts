@@ -17,7 +17,7 @@ describe('the ClusterVersion CRD and RBAC on a real API server', { timeout: 300_
   let cluster: Cluster;
   let kenv: NodeJS.ProcessEnv;
   let developerKubeconfig: string;
-  const as = () => cluster as unknown as Parameters<typeof apiRequest>[0];
+  const as = () => cluster;
 
   before(async () => {
     cluster = await startCluster();

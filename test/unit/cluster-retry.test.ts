@@ -7,7 +7,7 @@ import { afterEach, describe, it } from 'node:test';
 import { CancelledError, fromAbortSignal } from '../../src/core/cancel';
 import { ClusterClient } from '../../src/core/cluster/client';
 import { ApiStatusError } from '../../src/core/cluster/request';
-import { retryDecision, retryDelay, type RetryPolicy } from '../../src/core/cluster/retry';
+import { DENIALS_AFTER_RECONNECT, reconnectDecision, retryDecision, retryDelay, type RetryPolicy } from '../../src/core/cluster/retry';
 import { watchedWhat } from '../../src/core/cluster/watch';
 import { OkdError } from '../../src/core/errors';
 import { FakeApiServer, status, until, writeKubeconfig } from './cluster-fake-apiserver';
@@ -112,5 +112,28 @@ describe('ClusterClient.retryRead', () => {
     cancel.abort();
     await assert.rejects(read, CancelledError);
     assert.equal(server.count('get'), 1);
+  });
+});
+
+describe('denials right after a reconnect', () => {
+  const denied = (code: number) => Object.assign(new Error('forbidden'), { code, body: { kind: 'Status', code, reason: code === 403 ? 'Forbidden' : 'Unauthorized', message: 'clusterversions.config.openshift.io "version" is forbidden' } });
+
+  it('a 401/403 on a healthy connection fails at once', () => {
+    assert.equal(reconnectDecision(denied(403), false, 0).action, 'fail');
+    assert.equal(reconnectDecision(denied(401), false, 0).action, 'fail');
+  });
+
+  it('a 401/403 while reconnecting (an API server whose authorizer is still starting) is retried a few times, then fails', () => {
+    for (let n = 0; n < DENIALS_AFTER_RECONNECT; n++) {
+      const decision = reconnectDecision(denied(403), true, n);
+      assert.equal(decision.action, 'retry');
+      assert.equal(decision.denied, true);
+    }
+    assert.equal(reconnectDecision(denied(403), true, DENIALS_AFTER_RECONNECT).action, 'fail');
+  });
+
+  it('other failures keep their own decision while reconnecting', () => {
+    assert.equal(reconnectDecision(Object.assign(new Error('bad'), { code: 400, body: { code: 400, message: 'bad' } }), true, 0).action, 'fail');
+    assert.equal(reconnectDecision(Object.assign(new Error('gone'), { code: 410, body: { code: 410, reason: 'Expired' } }), true, 0).action, 'relist');
   });
 });

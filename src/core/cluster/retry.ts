@@ -59,6 +59,23 @@ export function retryDecision(err: unknown): RetryDecision {
 
 const firstLine = (text: string) => redact(text.split('\n')[0] ?? text);
 
+/**
+ * How many 401/403 answers in a row are taken as "the API server is still starting" when they come right after
+ * the connection failed (a restart): a kube-apiserver accepts connections before its authenticator and RBAC
+ * caches have synced, and denies until they have. A denial on a healthy connection is never retried.
+ */
+export const DENIALS_AFTER_RECONNECT = 5;
+
+/** retryDecision, except that a 401/403 while reconnecting is retried up to DENIALS_AFTER_RECONNECT times. */
+export function reconnectDecision(err: unknown, reconnecting: boolean, deniedSoFar: number): RetryDecision & { denied?: boolean } {
+  const decision = retryDecision(err);
+  if (decision.action !== 'fail' || !reconnecting || deniedSoFar >= DENIALS_AFTER_RECONNECT) return decision;
+  const raw = err instanceof OkdError && err.cause !== undefined ? err.cause : err;
+  const code = statusCodeOf(raw);
+  if (code !== 401 && code !== 403) return decision;
+  return { action: 'retry', why: `${code} right after reconnecting (the API server may still be starting)`, denied: true };
+}
+
 /** The wait before attempt `attempt + 1`: the server's Retry-After when it gave one, else backoff with jitter. */
 export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined && retryAfterMs > 0) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
@@ -84,6 +101,7 @@ export interface RetryReadOptions {
  */
 export async function retryRead<T>(read: () => Promise<T>, options: RetryReadOptions): Promise<T> {
   const cancel = toAbortSignal(options.token);
+  let denied = 0;
   try {
     for (let attempt = 1; ; attempt++) {
       if (cancel.signal.aborted) throw new CancelledError(options.what);
@@ -91,8 +109,9 @@ export async function retryRead<T>(read: () => Promise<T>, options: RetryReadOpt
         return await read();
       } catch (err) {
         if (cancel.signal.aborted) throw new CancelledError(options.what);
-        const decision = retryDecision(err);
+        const decision = reconnectDecision(err, attempt > 1, denied);
         if (decision.action !== 'retry') throw err;
+        if (decision.denied) denied++;
         const delay = retryDelay(attempt, options.policy, decision.retryAfterMs);
         options.logger.info(`${options.what}: ${decision.why}; trying again in ${delay} ms (attempt ${attempt + 1})`);
         options.onRetry?.(decision.why, attempt, delay);

@@ -2,7 +2,7 @@ import type { CancellationTokenLike } from '../cancel';
 import type { Logger } from '../log';
 import { type ClusterWhere, clusterError, describeObject, type RequestWhat } from './errors';
 import type { Query } from './request';
-import { type RetryPolicy, retryDecision, retryDelay, waitRetry } from './retry';
+import { reconnectDecision, type RetryPolicy, retryDelay, waitRetry } from './retry';
 import type { WatchEventType, WatchTransport } from './watchStream';
 
 /** The least a watched object has: a name (namespace) and a resourceVersion. */
@@ -133,10 +133,15 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
     let listed = this.sink.sync === undefined;
     let attempt = 0;
     let failing = false;
+    let denied = 0;
+    // The stream ended or failed: until an answer comes, a denial may be a restarted API server still starting.
+    let resuming = false;
     const healed = () => {
       if (failing) logger.info(`${this.label}: reconnected`);
       failing = false;
+      resuming = false;
       attempt = 0;
+      denied = 0;
     };
     while (!this.stopped) {
       let delivered = false;
@@ -165,11 +170,13 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
         }
         if (this.stopped) return;
         logger.debug(`${this.label}: the server ended the stream; resuming from resourceVersion ${resourceVersion ?? '(none)'}`);
+        resuming = true;
         if (!delivered && Date.now() - opened < HEALTHY_STREAM_MS) await waitRetry(policy, retryDelay(++attempt, policy), signal);
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof HandlerFailed) return this.fail(err.cause as Error);
-        const decision = retryDecision(err);
+        const decision = reconnectDecision(err, failing || resuming, denied);
+        if (decision.denied) denied++;
         if (decision.action === 'relist' && this.sink.sync) {
           logger.info(`${this.label}: ${decision.why}; listing again`);
           listed = false;

@@ -4,7 +4,6 @@ import { request } from 'node:https';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestCluster } from './cluster';
 
 export interface HttpReply {
   code: number;
@@ -20,7 +19,14 @@ export interface RequestOptions {
   body?: unknown;
 }
 
-export function apiRequest(cluster: TestCluster, method: string, path: string, o: RequestOptions = {}): Promise<HttpReply> {
+/** What a request needs of a test cluster (the TypeScript one or the real one): its URL, CA and admin token. */
+export interface ClusterEndpoint {
+  url: string;
+  caData: string;
+  tokens: { admin: string };
+}
+
+export function apiRequest(cluster: ClusterEndpoint, method: string, path: string, o: RequestOptions = {}): Promise<HttpReply> {
   const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -61,7 +67,7 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function kubectlEnv(cluster: TestCluster): NodeJS.ProcessEnv {
+export function kubectlEnv(cluster: { kubeconfigPath: string }): NodeJS.ProcessEnv {
   const home = mkdtempSync(join(tmpdir(), 'okd-kubectl-home-'));
   return { PATH: process.env.PATH, HOME: home, KUBECONFIG: cluster.kubeconfigPath };
 }

@@ -81,8 +81,8 @@ export interface RegistryPayload {
 }
 
 /**
- * Pushes the fixture operators' images and a small payload naming them (with Namespace manifests so the CVO can
- * create their Deployments) to `registry`.
+ * Pushes the fixture operators' images and a small payload naming them (with Namespace and ServiceAccount manifests
+ * so the CVO can create their Deployments and their pods run) to `registry`.
  */
 export async function pushRegistryPayload(client: RegistryClient, registry: string, version: string, tag = version): Promise<RegistryPayload> {
   const images: Record<string, string> = {};
@@ -95,6 +95,9 @@ export async function pushRegistryPayload(client: RegistryClient, registry: stri
   const extraFiles: Record<string, string> = {};
   for (const o of FIXTURE_OPERATORS) {
     extraFiles[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
+    // The operator Deployments run as a ServiceAccount of the component's name: a real API server's admission
+    // refuses their pods until it exists.
+    extraFiles[`0000_50_${o.component}_00-serviceaccount.yaml`] = `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${o.component}\n  namespace: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
   }
   const payload = await pushTestPayload({ client, registry, repository: 'okd/scos-release', tag, version, tags, extraFiles, small: true, tinyBase: true });
   return { payload, images, version };
