@@ -1,4 +1,5 @@
-// The operator loop against the test cluster, a real registry and the CLI as a process, with kubectl as the
+// The operator loop against the test cluster (a real kube-apiserver and controllers, the test cluster's CVO and
+// node agent), a real registry and the CLI as a process, with kubectl as the
 // independent judge: override + patch + rollout + restore, the CVO's honesty without an override, a missing
 // image, and a concurrent override writer.
 import assert from 'node:assert/strict';
@@ -11,38 +12,16 @@ import { patchOperator } from '../../src/core/cluster/patch';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL } from '../../src/core/cluster/record';
 import { OkdError } from '../../src/core/errors';
 import { apiRequest, eventually, kubectl, kubectlEnv } from '../support/apiserver/clients';
-import type { ClusterVersionOperator } from '../support/apiserver/cvo';
-import { type PayloadCluster, pushComponentImage, startPayloadCluster } from '../support/apiserver/payload-from-registry';
+import { pushComponentImage } from '../support/apiserver/payload-from-registry';
+import { type OkdPayloadCluster, startOkdPayloadCluster } from '../support/cluster/okd';
 import { cliEnv, runCli } from '../support/cli';
 
 const NS = 'openshift-image-registry';
 const NAME = 'cluster-image-registry-operator';
 const CV_PATH = '/apis/config.openshift.io/v1/clusterversions/version';
 
-/**
- * Resolves after the CVO has run `n` more full reconciles (each applies every managed object): a state to wait
- * for before asserting what it left alone, instead of a sleep that only an idle machine fits in its resync period.
- */
-function cvoReconciles(cvo: ClusterVersionOperator | undefined, n = 2, timeoutMs = 15_000): Promise<void> {
-  assert.ok(cvo, 'the test cluster runs a CVO');
-  return new Promise((resolve, reject) => {
-    let left = n;
-    const onApplied = () => {
-      if (--left > 0) return;
-      clearTimeout(timer);
-      cvo.off('applied', onApplied);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      cvo.off('applied', onApplied);
-      reject(new Error(`the CVO did not reconcile ${n} times in ${timeoutMs} ms`));
-    }, timeoutMs);
-    cvo.on('applied', onApplied);
-  });
-}
-
-describe('okd-dev cluster patch / restore against the test cluster', () => {
-  let pc: PayloadCluster;
+describe('okd-dev cluster patch / restore against the test cluster', { timeout: 600_000 }, () => {
+  let pc: OkdPayloadCluster;
   let env: NodeJS.ProcessEnv;
   let kenv: NodeJS.ProcessEnv;
   let devImage: string;
@@ -55,7 +34,7 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
   const overrides = async () => ((await apiRequest(pc.cluster, 'GET', CV_PATH)).json.spec.overrides ?? []) as { name: string }[];
 
   before(async () => {
-    pc = await startPayloadCluster();
+    pc = await startOkdPayloadCluster();
     env = cliEnv({ KUBECONFIG: pc.cluster.kubeconfigPath });
     kenv = kubectlEnv(pc.cluster);
     payloadImage = pc.release.images[NAME] as string;
@@ -88,7 +67,7 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
     const pods = JSON.parse((await kubectl(kenv, ['-n', NS, 'get', 'pods', '-l', `name=${NAME}`, '-o', 'json'])).stdout).items;
     assert.deepEqual(pods.map((p: { spec: { containers: { image: string }[] }; status: { phase: string } }) => [p.spec.containers[0]?.image, p.status.phase]), [[devImage, 'Running']]);
 
-    await cvoReconciles(pc.cluster.cvo);
+    await pc.cluster.cvoSyncs(2);
     assert.equal(await image(), devImage, 'the CVO must leave an overridden Deployment alone');
 
     const status = await runCli(['cluster', 'status', '-o', 'json'], env);
@@ -107,7 +86,7 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
     assert.equal(await envOf('OPERATOR_IMAGE'), payloadImage);
     assert.equal((await deployment()).metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION], undefined);
     assert.deepEqual(await overrides(), []);
-    await cvoReconciles(pc.cluster.cvo);
+    await pc.cluster.cvoSyncs(2);
     assert.equal(await image(), payloadImage, 'the CVO manages the Deployment again');
   });
 
@@ -118,7 +97,7 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
     assert.match(
       patched.stderr,
       new RegExp(
-        `^error: rollout of Deployment ${NS}/${NAME} failed: pod ${NAME}-[a-z0-9]+-[a-z0-9]+ container ${NAME}: ImagePullBackOff: Back-off pulling image "${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\. The patch stays in place; fix the image and patch again, or restore with \`okd-dev cluster restore ${NS}/${NAME}\`\\n$`,
+        `^error: rollout of Deployment ${NS}/${NAME} failed: pod ${NAME}-[a-z0-9]+-[a-z0-9]+ container ${NAME}: (ErrImagePull|ImagePullBackOff): [^\\n]*${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*manifest unknown\\. The patch stays in place; fix the image and patch again, or restore with \`okd-dev cluster restore ${NS}/${NAME}\`\\n$`,
       ),
     );
     assert.equal(await image(), missing);
@@ -177,7 +156,7 @@ describe('okd-dev cluster patch / restore against the test cluster', () => {
     assert.equal(await envOf('OPERATOR_IMAGE'), payloadImage);
     assert.equal((await deployment()).metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION], undefined);
     assert.deepEqual(await podImages(NAME), [[payloadImage, 'Running']]);
-    await cvoReconciles(pc.cluster.cvo);
+    await pc.cluster.cvoSyncs(2);
     assert.equal(await image(), payloadImage);
     await setOverrides(null);
   });
