@@ -70,6 +70,7 @@ async function main() {
       ['build (esbuild)', [path.join(root, 'esbuild.js')]],
       ['type-check (tsc --noEmit)', [bin('typescript/bin/tsc'), '--noEmit', '-p', '.']],
       ['lint (eslint)', [bin('eslint/bin/eslint.js'), 'src', 'test', 'bench', 'scripts', 'esbuild.js']],
+      ['gofmt (test/cluster)', [path.join(root, 'scripts', 'gofmt-check.js')]],
     ];
     for (const [title, args] of steps) {
       code = await step(title, node, args, process.env);
