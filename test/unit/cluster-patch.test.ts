@@ -12,7 +12,7 @@ import { releaseManifests } from '../support/payload/manifests';
 const OLD = `quay.io/okd/scos-content@sha256:${'a'.repeat(64)}`;
 const NEW = `127.0.0.1:5000/dev/op@sha256:${'b'.repeat(64)}`;
 const NEWER = `127.0.0.1:5000/dev/op@sha256:${'c'.repeat(64)}`;
-const target = { operator: 'op', component: 'op', namespace: 'ns', name: 'op', containers: [{ name: 'operator', image: OLD }] };
+const target = { operator: 'op', kind: 'Deployment' as const, component: 'op', namespace: 'ns', name: 'op', containers: [{ name: 'operator', image: OLD }] };
 
 function deployment(image = OLD, extra: Partial<Deployment['metadata']> = {}): Deployment {
   return {
@@ -145,8 +145,8 @@ describe('findOperatorDeployment', () => {
   });
 
   it('says what exists when the operator is unknown', () => {
-    assert.throws(() => findOperatorDeployment(release, 'nope'), { message: 'release 4.19.0 has no component "nope"', hint: 'components with a Deployment: cluster-image-registry-operator, cluster-monitoring-operator' } as object);
-    assert.throws(() => findOperatorDeployment(release, 'docker-registry'), /no Deployment of release 4\.19\.0 runs the docker-registry image/);
-    assert.throws(() => findOperatorDeployment(release, 'ns/none'), /has no Deployment ns\/none/);
+    assert.throws(() => findOperatorDeployment(release, 'nope'), { message: 'release 4.19.0 has no component "nope"', hint: 'components with a Deployment or DaemonSet: cluster-image-registry-operator, cluster-monitoring-operator' } as object);
+    assert.throws(() => findOperatorDeployment(release, 'docker-registry'), /no Deployment or DaemonSet of release 4\.19\.0 runs the docker-registry image/);
+    assert.throws(() => findOperatorDeployment(release, 'ns/none'), /has no Deployment or DaemonSet ns\/none/);
   });
 });

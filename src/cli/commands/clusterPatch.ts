@@ -1,6 +1,7 @@
 import { formatOverride } from '../../core/cluster/overrides';
 import { patchOperator } from '../../core/cluster/patch';
 import { waitForRollout } from '../../core/cluster/rollout';
+import { describeWorkload } from '../../core/cluster/workloads';
 import { OkdError } from '../../core/errors';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
@@ -9,10 +10,12 @@ import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './
 const usage = `Usage: okd-dev cluster patch OPERATOR IMAGE [--no-wait] [--timeout SECONDS]
 
 Runs IMAGE as OPERATOR in the cluster: adds an \`unmanaged: true\` ClusterVersion override for the operator's
-Deployment (so the cluster-version operator leaves it alone), sets the container image by digest and every env
-var that carried the old image (OPERATOR_IMAGE, ...), records the original images on the Deployment, and waits
-for the rollout. OPERATOR is a component of the cluster's payload (cluster-monitoring-operator) or
-NAMESPACE/DEPLOYMENT. Undo it with \`okd-dev cluster restore OPERATOR\`.
+Deployment or DaemonSet (so the cluster-version operator leaves it alone), sets the container image by digest and
+every env var that carried the old image (OPERATOR_IMAGE, ...), records the original images on it, and waits for
+the rollout (as \`kubectl rollout status\` judges it, with the pods' reasons when it fails). OPERATOR is a
+component of the cluster's payload (cluster-monitoring-operator), NAMESPACE/NAME of a Deployment or DaemonSet of
+the payload, or deployment/NAMESPACE/NAME or daemonset/NAMESPACE/NAME. Undo it with
+\`okd-dev cluster restore OPERATOR\`.
 
 Options:
       --no-wait                do not wait for the rollout
@@ -51,7 +54,7 @@ export async function clusterPatch(argv: string[]): Promise<void> {
     });
     context.progress('');
     const { target } = result;
-    const out: string[] = [`Patched ${operator}: Deployment ${target.namespace}/${target.name} (release ${result.release.version})`];
+    const out: string[] = [`Patched ${operator}: ${describeWorkload(target.kind, target.namespace, target.name)} (release ${result.release.version})`];
     out.push(`  override ${formatOverride(result.override)} unmanaged${result.overrideAdded ? ' added' : ' (already set)'}`);
     for (const [container, original] of Object.entries(result.record.containers)) out.push(`  container ${container}: ${original} -> ${result.image}`);
     for (const [container, envs] of Object.entries(result.record.env)) for (const name of Object.keys(envs)) out.push(`  env ${container}/${name} -> ${result.image}`);
@@ -62,6 +65,7 @@ export async function clusterPatch(argv: string[]): Promise<void> {
     }
     try {
       const state = await waitForRollout(client, {
+        kind: target.kind,
         namespace: target.namespace,
         name: target.name,
         expect: { images: Object.fromEntries(target.containers.map((c) => [c.name, result.image])), mode: 'required' },

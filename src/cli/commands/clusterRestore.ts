@@ -1,5 +1,6 @@
 import { formatOverride } from '../../core/cluster/overrides';
 import { describeRestoreOutcome, restoreAll, restoreOperator, type RestoredOperator } from '../../core/cluster/restore';
+import { describeWorkload } from '../../core/cluster/workloads';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
@@ -9,8 +10,8 @@ const usage = `Usage: okd-dev cluster restore OPERATOR [--no-wait] [--timeout SE
        okd-dev cluster restore --all [--no-wait] [--timeout SECONDS]
 
 Puts a patched operator back to its payload: removes the override, waits until the cluster-version operator has
-put the payload's Deployment back and it has rolled out, and removes okd-dev's record from the Deployment.
---all restores every operator okd-dev patched (from any machine: the record is on the Deployments); overrides
+put the payload's Deployment or DaemonSet back and it has rolled out, and removes okd-dev's record from it.
+--all restores every operator okd-dev patched (from any machine: the record is on the workloads); overrides
 okd-dev did not create are listed and left alone.
 
 ${clusterOptionsUsage}`;
@@ -18,7 +19,7 @@ ${clusterOptionsUsage}`;
 function describe(r: RestoredOperator): string {
   const images = Object.entries(r.images).map(([c, image]) => `  container ${c}: ${image}`);
   const how = describeRestoreOutcome(r);
-  return [`Restored ${r.operator}: Deployment ${r.namespace}/${r.name} (${how}${r.verified ? ', rolled out' : ''})`, ...images].join('\n');
+  return [`Restored ${r.operator}: ${describeWorkload(r.kind, r.namespace, r.name)} (${how}${r.verified ? ', rolled out' : ''})`, ...images].join('\n');
 }
 
 export async function clusterRestore(argv: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { OkdError } from '../errors';
 import type { ClusterClient } from './client';
-import type { ClusterVersion, ComponentOverride, JsonPatchOp } from './types';
+import type { ClusterVersion, ComponentOverride, JsonPatchOp, PatchableKind } from './types';
 
 export type OverrideKey = Pick<ComponentOverride, 'kind' | 'group' | 'namespace' | 'name'>;
 
@@ -114,7 +114,17 @@ export function removeOverride(client: ClusterClient, key: OverrideKey, options:
 
 /** The override that makes the CVO leave a Deployment alone. */
 export function deploymentOverride(namespace: string, name: string): ComponentOverride {
-  return { kind: 'Deployment', group: 'apps', namespace, name, unmanaged: true };
+  return workloadOverride('Deployment', namespace, name);
+}
+
+/** The override that makes the CVO leave a Deployment or DaemonSet alone (both are in group `apps`). */
+export function workloadOverride(kind: PatchableKind, namespace: string, name: string): ComponentOverride {
+  return { kind, group: 'apps', namespace, name, unmanaged: true };
+}
+
+/** Is this override one of a workload okd-dev patches and restores (a Deployment or DaemonSet of group apps)? */
+export function isWorkloadOverride<T extends OverrideKey>(o: T): o is T & { kind: PatchableKind } {
+  return o.group === 'apps' && (o.kind === 'Deployment' || o.kind === 'DaemonSet');
 }
 
 const KNOWN_KINDS: Record<string, { kind: string; group: string; clusterScoped?: boolean }> = {

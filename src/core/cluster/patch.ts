@@ -8,10 +8,11 @@ import type { ReleaseCache } from '../release/cache';
 import type { Release } from '../release/model';
 import { readRelease } from '../release/reader';
 import type { ClusterClient } from './client';
-import { findOperatorDeployment, type OperatorTarget } from './operator';
-import { addOverride, deploymentOverride, removeOverride } from './overrides';
+import { findOperatorWorkload, type OperatorTarget } from './operator';
+import { addOverride, removeOverride, workloadOverride } from './overrides';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
-import { type ComponentOverride, type Deployment, type JsonPatchOp, pointerSegment } from './types';
+import { type ComponentOverride, type Deployment, type JsonPatchOp, type PatchableWorkload, pointerSegment } from './types';
+import { describeWorkload, getWorkload, patchWorkload, WORKLOAD_RESOURCES } from './workloads';
 
 export interface PayloadOptions {
   registry: RegistryClient;
@@ -57,9 +58,10 @@ function carries(value: string | undefined, images: string[]): boolean {
  * The JSON patch that puts `image` into the target containers and into every env var that carried their old image
  * (OPERATOR_IMAGE, IMAGE, ...), each replacement guarded by a `test` of the value it replaces, and records what ran
  * before in the ORIGINAL_IMAGES_ANNOTATION (kept from an earlier patch: it always names the payload's images).
+ * The same for a Deployment and a DaemonSet: both keep their pod template at /spec/template.
  */
-export function planDeploymentPatch(
-  deployment: Deployment,
+export function planWorkloadPatch(
+  deployment: PatchableWorkload,
   target: OperatorTarget,
   image: string,
   override: ComponentOverride | undefined,
@@ -85,7 +87,9 @@ export function planDeploymentPatch(
   for (const want of target.containers) {
     const index = containers.findIndex((c) => c.name === want.name);
     const live = containers[index];
-    if (!live) throw new OkdError('not-found', `Deployment ${target.namespace}/${target.name} has no container "${want.name}"`, 'the cluster does not match its payload; check `oc get deploy -n ' + target.namespace + '`');
+    if (!live) {
+      throw new OkdError('not-found', `${describeWorkload(target.kind, target.namespace, target.name)} has no container "${want.name}"`, `the cluster does not match its payload; check \`oc get ${WORKLOAD_RESOURCES[target.kind].kubectl} -n ${target.namespace}\``);
+    }
     const base = `/spec/template/spec/containers/${index}`;
     record.containers[want.name] = previous?.containers[want.name] ?? live.image ?? '';
     ops.push({ op: 'test', path: `${base}/name`, value: want.name });
@@ -121,8 +125,18 @@ export function planDeploymentPatch(
   return { ops, record };
 }
 
+/** planWorkloadPatch under its older name. */
+export const planDeploymentPatch: (
+  deployment: PatchableWorkload,
+  target: OperatorTarget,
+  image: string,
+  override: ComponentOverride | undefined,
+  now?: Date,
+  previousOverride?: ComponentOverride,
+) => { ops: JsonPatchOp[]; record: PatchRecord } = planWorkloadPatch;
+
 export interface PatchOperatorOptions extends PayloadOptions {
-  /** Component name (`cluster-image-registry-operator`) or `namespace/deployment`. */
+  /** Component name (`cluster-image-registry-operator`), `namespace/name` or `daemonset/namespace/name`. */
   operator: string;
   /** The image to run: a digest pullspec, or a tag resolved to its digest now. */
   image: string;
@@ -131,47 +145,51 @@ export interface PatchOperatorOptions extends PayloadOptions {
 
 export interface PatchOperatorResult {
   target: OperatorTarget;
-  /** The digest pullspec now in the Deployment. */
+  /** The digest pullspec now in the workload. */
   image: string;
   release: { version: string; image: string };
   override: ComponentOverride;
   /** False when the override was there before (then restore leaves it). */
   overrideAdded: boolean;
   record: PatchRecord;
+  /** The patched workload as the API server answered (a Deployment or, when target.kind says so, a DaemonSet). */
+  workload: PatchableWorkload;
+  /** The same object; named for the Deployments it held before DaemonSets could be patched. */
   deployment: Deployment;
 }
 
 /**
- * Runs `image` as an operator of the cluster: the override first (so the CVO leaves the Deployment alone), then
- * the Deployment patch. A failed patch removes the override again, so the cluster is never left half-patched.
+ * Runs `image` as an operator of the cluster: the override first (so the CVO leaves the Deployment or DaemonSet
+ * alone), then the workload patch. A failed patch removes the override again, so the cluster is never left
+ * half-patched.
  */
 export async function patchOperator(client: ClusterClient, options: PatchOperatorOptions): Promise<PatchOperatorResult> {
   const step = options.onStep ?? (() => undefined);
   step('reading the cluster release');
   const { image: releaseImage, release } = await readClusterRelease(client, options);
-  const target = findOperatorDeployment(release, options.operator);
+  const target = findOperatorWorkload(release, options.operator);
   step(`resolving ${options.image}`);
   const image = await resolveImageDigest(options.image, options.registry, options.token);
-  const where = `Deployment ${target.namespace}/${target.name}`;
+  const where = describeWorkload(target.kind, target.namespace, target.name);
   // Plan against the live object before touching anything: a mismatch is reported with the cluster unchanged.
-  planDeploymentPatch(await client.getDeployment(target.namespace, target.name), target, image, undefined);
+  planWorkloadPatch(await getWorkload(client, target.kind, target.namespace, target.name), target, image, undefined);
   throwIfCancelled(options.token, 'patch');
 
-  const override = deploymentOverride(target.namespace, target.name);
+  const override = workloadOverride(target.kind, target.namespace, target.name);
   step(`adding the override for ${where}`);
   const added = await addOverride(client, override);
-  let deployment: Deployment | undefined;
+  let workload: PatchableWorkload | undefined;
   let record: PatchRecord | undefined;
   try {
-    for (let attempt = 1; !deployment; attempt++) {
-      const live = await client.getDeployment(target.namespace, target.name);
-      const plan = planDeploymentPatch(live, target, image, added.changed ? override : undefined, new Date(), added.previous);
+    for (let attempt = 1; !workload; attempt++) {
+      const live = await getWorkload(client, target.kind, target.namespace, target.name);
+      const plan = planWorkloadPatch(live, target, image, added.changed ? override : undefined, new Date(), added.previous);
       step(`setting ${target.containers.map((c) => c.name).join(', ')} of ${where} to ${image}`);
       try {
-        deployment = await client.patchDeployment(target.namespace, target.name, plan.ops);
+        workload = await patchWorkload(client, target.kind, target.namespace, target.name, plan.ops);
         record = plan.record;
       } catch (err) {
-        // A failed `test` (422) or conflict: the Deployment moved between our read and our patch; plan again.
+        // A failed `test` (422) or conflict: the workload moved between our read and our patch; plan again.
         if (!(err instanceof OkdError && (err.kind === 'invalid-input' || err.kind === 'conflict')) || attempt >= 3) throw err;
       }
     }
@@ -189,7 +207,7 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
         `patching ${where} failed: ${reason}; ${putBack ? 'putting the previous override back' : 'removing the override again'} failed too: ${(undoErr as Error).message}`,
         putBack
           ? `set it back with \`oc patch clusterversion version\` (it was ${JSON.stringify(putBack)})`
-          : `remove it with \`okd-dev cluster override remove deployment/${target.namespace}/${target.name}\``,
+          : `remove it with \`okd-dev cluster override remove ${target.kind.toLowerCase()}/${target.namespace}/${target.name}\``,
         { cause: err },
       );
     }
@@ -200,5 +218,5 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
       { cause: err },
     );
   }
-  return { target, image, release: { version: release.version, image: releaseImage }, override, overrideAdded: added.changed, record: record as PatchRecord, deployment };
+  return { target, image, release: { version: release.version, image: releaseImage }, override, overrideAdded: added.changed, record: record as PatchRecord, workload, deployment: workload as Deployment };
 }

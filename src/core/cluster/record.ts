@@ -1,12 +1,12 @@
-import type { ComponentOverride, Deployment } from './types';
+import type { ComponentOverride, ObjectMeta } from './types';
 
-/** On a Deployment we patched: what it ran before, as JSON (see PatchRecord), so restore works from any machine. */
+/** On a Deployment or DaemonSet we patched: what it ran before, as JSON (see PatchRecord), so restore works from any machine. */
 export const ORIGINAL_IMAGES_ANNOTATION = 'okd-dev.openshift.io/original-images';
-/** On a Deployment we patched, so `restore --all` and status find them with one label-selected list. */
+/** On a Deployment or DaemonSet we patched, so `restore --all` and status find them with one label-selected list. */
 export const PATCHED_LABEL = 'okd-dev.openshift.io/patched';
 
 export interface PatchRecord {
-  /** What the user named (component or namespace/deployment). */
+  /** What the user named (component, namespace/name or kind/namespace/name). */
   operator: string;
   component?: string;
   /** Container name -> the image it ran before the first patch (the payload's). */
@@ -25,8 +25,8 @@ export interface PatchRecord {
   patchedAt: string;
 }
 
-export function readPatchRecord(deployment: Deployment): PatchRecord | undefined {
-  const text = deployment.metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION];
+export function readPatchRecord(workload: { metadata: ObjectMeta }): PatchRecord | undefined {
+  const text = workload.metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION];
   if (!text) return undefined;
   try {
     const record = JSON.parse(text) as PatchRecord;

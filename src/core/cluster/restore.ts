@@ -1,15 +1,16 @@
 import { OkdError } from '../errors';
 import type { Release, Workload } from '../release/model';
 import type { ClusterClient } from './client';
-import { findOperatorDeployment } from './operator';
-import { addOverride, deploymentOverride, formatOverride, removeOverride, sameOverride } from './overrides';
+import { findOperatorWorkload } from './operator';
+import { addOverride, formatOverride, removeOverride, sameOverride, workloadOverride } from './overrides';
 import { type PayloadOptions, readClusterRelease } from './patch';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
 import { type RolloutProgress, waitForRollout } from './rollout';
-import { type ComponentOverride, type Deployment, type JsonPatchOp, pointerSegment } from './types';
+import { type ComponentOverride, type JsonPatchOp, type PatchableKind, type PatchableWorkload, pointerSegment } from './types';
+import { describeWorkload, getWorkload, type KindedWorkload, listPatchedWorkloads, patchWorkload } from './workloads';
 
 export interface RestoreOptions extends PayloadOptions {
-  /** Wait until the payload's Deployment is back and rolled out (default true). */
+  /** Wait until the payload's Deployment or DaemonSet is back and rolled out (default true). */
   wait?: boolean;
   timeoutMs?: number;
   onStep?: (message: string) => void;
@@ -18,6 +19,7 @@ export interface RestoreOptions extends PayloadOptions {
 
 export interface RestoredOperator {
   operator: string;
+  kind: PatchableKind;
   namespace: string;
   name: string;
   /** Container -> image it runs again (the payload's). */
@@ -25,7 +27,7 @@ export interface RestoredOperator {
   overrideRemoved: boolean;
   /** The entry our override had replaced, written back instead of removing the key (restore leaves it). */
   overridePutBack?: ComponentOverride;
-  /** False when the Deployment is not in the cluster's payload (the CVO cannot put it back: restore does). */
+  /** False when the workload is not in the cluster's payload (the CVO cannot put it back: restore does). */
   inPayload: boolean;
   /** How the images came back: the CVO (override removed) or our own patch (the override was not ours). */
   by: 'cvo' | 'okd-dev';
@@ -40,12 +42,12 @@ export interface RestoreResult {
 
 export const patchedSelector = `${PATCHED_LABEL}=true`;
 
-function payloadWorkload(release: Release, namespace: string, name: string): Workload | undefined {
-  return release.operators.flatMap((o) => o.deployments).find((w) => w.kind === 'Deployment' && w.namespace === namespace && w.name === name);
+function payloadWorkload(release: Release, kind: PatchableKind, namespace: string, name: string): Workload | undefined {
+  return release.operators.flatMap((o) => o.deployments).find((w) => w.kind === kind && w.namespace === namespace && w.name === name);
 }
 
 /** The JSON patch that removes our record (annotation and label), guarded by a test of the record's value. */
-export function forgetRecordPatch(deployment: Deployment): JsonPatchOp[] {
+export function forgetRecordPatch(deployment: PatchableWorkload): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   const text = deployment.metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION];
   const annotation = `/metadata/annotations/${pointerSegment(ORIGINAL_IMAGES_ANNOTATION)}`;
@@ -55,7 +57,7 @@ export function forgetRecordPatch(deployment: Deployment): JsonPatchOp[] {
 }
 
 /** The JSON patch that puts the recorded images back ourselves (when the override is not ours to remove). */
-export function imagesBackPatch(deployment: Deployment, images: Record<string, string>, record: PatchRecord | undefined): JsonPatchOp[] {
+export function imagesBackPatch(deployment: PatchableWorkload, images: Record<string, string>, record: PatchRecord | undefined): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   (deployment.spec?.template?.spec?.containers ?? []).forEach((c, index) => {
     const image = images[c.name];
@@ -72,26 +74,21 @@ export function imagesBackPatch(deployment: Deployment, images: Record<string, s
   return ops;
 }
 
-async function restoreDeployment(
-  client: ClusterClient,
-  release: Release,
-  deployment: Deployment,
-  operator: string,
-  explicit: boolean,
-  options: RestoreOptions,
-): Promise<RestoredOperator> {
+async function restoreWorkload(client: ClusterClient, release: Release, live: KindedWorkload, operator: string, explicit: boolean, options: RestoreOptions): Promise<RestoredOperator> {
   const step = options.onStep ?? (() => undefined);
+  const { kind, object: deployment } = live;
   const namespace = deployment.metadata.namespace ?? '';
   const name = deployment.metadata.name;
+  const where = describeWorkload(kind, namespace, name);
   const record = readPatchRecord(deployment);
-  const workload = payloadWorkload(release, namespace, name);
+  const workload = payloadWorkload(release, kind, namespace, name);
   const images: Record<string, string> = {};
   for (const container of Object.keys(record?.containers ?? {})) {
     const fromPayload = workload?.containers.find((c) => c.name === container && !c.init)?.image;
     images[container] = fromPayload ?? (record?.containers[container] as string);
   }
   if (!record && workload) for (const c of workload.containers) if (!c.init) images[c.name] = c.image;
-  const override = deploymentOverride(namespace, name);
+  const override = workloadOverride(kind, namespace, name);
   const cv = await client.getClusterVersion();
   const entry = (cv.spec?.overrides ?? []).find((o) => sameOverride(o, override));
   // Ours when our record says we added it; without a record, when the user named this operator.
@@ -103,30 +100,31 @@ async function restoreDeployment(
   if (entry && ours) {
     const previous = record?.previousOverride;
     if (previous) {
-      step(`putting back the override for Deployment ${namespace}/${name} as it was before the patch (unmanaged: ${previous.unmanaged})`);
+      step(`putting back the override for ${where} as it was before the patch (unmanaged: ${previous.unmanaged})`);
       await addOverride(client, previous);
       overridePutBack = previous;
       unmanaged = previous.unmanaged === true;
     } else {
-      step(`removing the override for Deployment ${namespace}/${name}`);
+      step(`removing the override for ${where}`);
       overrideRemoved = (await removeOverride(client, override)).changed;
       unmanaged = false;
     }
   }
-  if (!workload) step(`Deployment ${namespace}/${name} is not in the payload of the cluster's release: the cluster-version operator will not put it back`);
+  if (!workload) step(`${where} is not in the payload of the cluster's release: the cluster-version operator will not put it back`);
   if (!workload || unmanaged) {
     // Not the CVO's to put back (not in the payload, or someone else's override): put the recorded images back.
     by = 'okd-dev';
     const ops = imagesBackPatch(deployment, images, record);
     if (ops.length) {
-      step(`setting Deployment ${namespace}/${name} back to its recorded images`);
-      await client.patchDeployment(namespace, name, ops);
+      step(`setting ${where} back to its recorded images`);
+      await patchWorkload(client, kind, namespace, name, ops);
     }
   }
   let verified = false;
   if (options.wait !== false) {
-    step(by === 'cvo' ? `waiting for the cluster-version operator to put Deployment ${namespace}/${name} back` : `waiting for Deployment ${namespace}/${name} to roll out`);
+    step(by === 'cvo' ? `waiting for the cluster-version operator to put ${where} back` : `waiting for ${where} to roll out`);
     await waitForRollout(client, {
+      kind,
       namespace,
       name,
       expect: { images, mode: 'wait' },
@@ -137,47 +135,51 @@ async function restoreDeployment(
     });
     verified = true;
   }
-  const forget = forgetRecordPatch(await client.getDeployment(namespace, name));
-  if (forget.length) await client.patchDeployment(namespace, name, forget);
-  return { operator, namespace, name, images, overrideRemoved, ...(overridePutBack ? { overridePutBack } : {}), inPayload: workload !== undefined, by, verified };
+  const forget = forgetRecordPatch(await getWorkload(client, kind, namespace, name));
+  if (forget.length) await patchWorkload(client, kind, namespace, name, forget);
+  return { operator, kind, namespace, name, images, overrideRemoved, ...(overridePutBack ? { overridePutBack } : {}), inPayload: workload !== undefined, by, verified };
 }
 
 /**
- * Puts an operator back to the payload's Deployment: removes the override we added (or puts back the entry it
- * replaced; an override someone else set before our patch stays, and we put the recorded images back ourselves;
- * without any record of ours, the override is removed: the user named this operator), waits until the CVO has put the payload's images back and the rollout is complete, and
- * removes our record from the Deployment.
+ * Puts an operator back to the payload's Deployment or DaemonSet: removes the override we added (or puts back the
+ * entry it replaced; an override someone else set before our patch stays, and we put the recorded images back
+ * ourselves; without any record of ours, the override is removed: the user named this operator), waits until the
+ * CVO has put the payload's images back and the rollout is complete, and removes our record from the workload.
  */
 export async function restoreOperator(client: ClusterClient, operator: string, options: RestoreOptions): Promise<RestoredOperator> {
   const { release } = await readClusterRelease(client, options);
-  const patched = await client.listDeployments(patchedSelector);
-  const mine = patched.find((d) => {
-    const record = readPatchRecord(d);
-    return `${d.metadata.namespace}/${d.metadata.name}` === operator || record?.operator === operator || record?.component === operator;
+  const patched = await listPatchedWorkloads(client, patchedSelector);
+  const mine = patched.filter(({ kind, object }) => {
+    const record = readPatchRecord(object);
+    const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    return key === operator || `${kind.toLowerCase()}/${key}` === operator.toLowerCase() || record?.operator === operator || record?.component === operator;
   });
-  if (mine) return restoreDeployment(client, release, mine, operator, true, options);
-  const target = findOperatorDeployment(release, operator);
-  const deployment = await client.getDeployment(target.namespace, target.name);
-  const cv = await client.getClusterVersion();
-  if (!(cv.spec?.overrides ?? []).some((o) => sameOverride(o, deploymentOverride(target.namespace, target.name)))) {
-    throw new OkdError('not-found', `${operator} is not patched: Deployment ${target.namespace}/${target.name} has no override and no okd-dev record`, 'nothing to restore');
+  if (mine.length > 1) {
+    throw new OkdError('invalid-input', `"${operator}" names several patched workloads: ${mine.map((w) => describeWorkload(w.kind, w.object.metadata.namespace, w.object.metadata.name)).join(', ')}`, 'name one as KIND/NAMESPACE/NAME');
   }
-  return restoreDeployment(client, release, deployment, operator, true, options);
+  if (mine[0]) return restoreWorkload(client, release, mine[0], operator, true, options);
+  const target = findOperatorWorkload(release, operator);
+  const object = await getWorkload(client, target.kind, target.namespace, target.name);
+  const cv = await client.getClusterVersion();
+  if (!(cv.spec?.overrides ?? []).some((o) => sameOverride(o, workloadOverride(target.kind, target.namespace, target.name)))) {
+    throw new OkdError('not-found', `${operator} is not patched: ${describeWorkload(target.kind, target.namespace, target.name)} has no override and no okd-dev record`, 'nothing to restore');
+  }
+  return restoreWorkload(client, release, { kind: target.kind, object }, operator, true, options);
 }
 
 /** Restores every operator we patched (found by our label); overrides we did not create are reported, not touched. */
 export async function restoreAll(client: ClusterClient, options: RestoreOptions): Promise<RestoreResult> {
-  const patched = await client.listDeployments(patchedSelector);
+  const patched = await listPatchedWorkloads(client, patchedSelector);
   const restored: RestoredOperator[] = [];
   if (patched.length) {
     const { release } = await readClusterRelease(client, options);
-    for (const deployment of patched) {
-      const record = readPatchRecord(deployment);
-      restored.push(await restoreDeployment(client, release, deployment, record?.operator ?? `${deployment.metadata.namespace}/${deployment.metadata.name}`, false, options));
+    for (const live of patched) {
+      const record = readPatchRecord(live.object);
+      restored.push(await restoreWorkload(client, release, live, record?.operator ?? `${live.object.metadata.namespace}/${live.object.metadata.name}`, false, options));
     }
   }
   const cv = await client.getClusterVersion();
-  const otherOverrides = (cv.spec?.overrides ?? []).filter((o) => !restored.some((r) => r.overrideRemoved && sameOverride(o, deploymentOverride(r.namespace, r.name))));
+  const otherOverrides = (cv.spec?.overrides ?? []).filter((o) => !restored.some((r) => r.overrideRemoved && sameOverride(o, workloadOverride(r.kind, r.namespace, r.name))));
   return { restored, otherOverrides };
 }
 
@@ -192,6 +194,6 @@ export function describeRestoreOutcome(r: RestoredOperator): string {
     : r.overrideRemoved
       ? 'override removed'
       : "the override was not okd-dev's and is left";
-  const back = r.inPayload ? (r.by === 'cvo' ? 'payload Deployment back' : 'payload images put back') : 'recorded images put back (the Deployment is not in the payload)';
+  const back = r.inPayload ? (r.by === 'cvo' ? `payload ${r.kind} back` : 'payload images put back') : `recorded images put back (the ${r.kind} is not in the payload)`;
   return `${override}, ${back}`;
 }

@@ -1,9 +1,12 @@
+import { OkdError } from '../errors';
 import type { ClusterClient } from './client';
-import { deploymentOverride, formatOverride, sameOverride } from './overrides';
+import { statusOf as apiStatusOf, type ClusterWhere, describeObject, type RequestWhat } from './errors';
+import { formatOverride, sameOverride, workloadOverride } from './overrides';
 import { readPatchRecord } from './record';
 import { patchedSelector } from './restore';
-import { rolloutState } from './rollout';
-import { type ClusterOperator, type ClusterVersion, type ComponentOverride, conditionOf, type Deployment, type HistoryEntry } from './types';
+import { workloadRolloutState } from './rollout';
+import { type ClusterOperator, type ClusterVersion, type ComponentOverride, conditionOf, type HistoryEntry, type PatchableKind } from './types';
+import { type KindedWorkload, listPatchedWorkloads } from './workloads';
 
 export interface OperatorConditions {
   name: string;
@@ -17,6 +20,7 @@ export interface OperatorConditions {
 
 export interface PatchedOperator {
   operator: string;
+  kind: PatchableKind;
   namespace: string;
   name: string;
   /** Container -> image it runs now / ran before our patch. */
@@ -24,6 +28,20 @@ export interface PatchedOperator {
   originalImages: Record<string, string>;
   rollout: { state: 'complete' | 'progressing' | 'failed'; message: string };
   patchedAt?: string;
+}
+
+/**
+ * A part of the status the user may not read (a 403): the ClusterVersion (release, history, conditions,
+ * overrides), the ClusterOperators, or one kind of okd-dev's patched workloads. The rest is still shown.
+ */
+export interface UnreadablePart {
+  part: 'clusterVersion' | 'clusterOperators' | 'patched';
+  /** The resource denied: `clusteroperators.config.openshift.io`. */
+  resource: string;
+  /** `not allowed to list clusteroperators.config.openshift.io (user viewer)` */
+  message: string;
+  /** The API server's own words. */
+  detail: string;
 }
 
 export interface ClusterStatus {
@@ -36,6 +54,8 @@ export interface ClusterStatus {
   overrides: (ComponentOverride & { ours: boolean })[];
   clusterOperators: OperatorConditions[];
   patched: PatchedOperator[];
+  /** Parts the user may not read (absent: everything was read). */
+  unreadable?: UnreadablePart[];
 }
 
 function statusOf(co: ClusterOperator, type: string): string {
@@ -59,13 +79,14 @@ export function operatorConditions(co: ClusterOperator): OperatorConditions {
   };
 }
 
-export function patchedOperator(deployment: Deployment): PatchedOperator {
+export function patchedOperator({ kind, object: deployment }: KindedWorkload): PatchedOperator {
   const record = readPatchRecord(deployment);
   const images: Record<string, string> = {};
   for (const c of deployment.spec?.template?.spec?.containers ?? []) if (!record || c.name in record.containers) images[c.name] = c.image ?? '';
-  const state = rolloutState(deployment, []);
+  const state = workloadRolloutState(kind, deployment, []);
   return {
     operator: record?.operator ?? `${deployment.metadata.namespace}/${deployment.metadata.name}`,
+    kind,
     namespace: deployment.metadata.namespace ?? '',
     name: deployment.metadata.name,
     images,
@@ -77,36 +98,62 @@ export function patchedOperator(deployment: Deployment): PatchedOperator {
 
 const CV_CONDITIONS = ['Available', 'Progressing', 'Failing', 'Upgradeable', 'ReleaseAccepted'];
 
-/** The status model from what the API returned. Pure. */
+/**
+ * The status model from what the API returned. Pure. A part that could not be read is `undefined` and named in
+ * `unreadable`; the others are shown as usual.
+ */
 export function buildClusterStatus(
   where: { context: string; server: string; user: string },
-  cv: ClusterVersion,
-  clusterOperators: ClusterOperator[],
-  patchedDeployments: Deployment[],
+  cv: ClusterVersion | undefined,
+  clusterOperators: ClusterOperator[] | undefined,
+  patchedWorkloads: KindedWorkload[] | undefined,
+  unreadable: UnreadablePart[] = [],
 ): ClusterStatus {
-  const patched = patchedDeployments.map(patchedOperator).sort((a, b) => a.operator.localeCompare(b.operator));
-  const ours = patchedDeployments.filter((d) => readPatchRecord(d)?.override).map((d) => deploymentOverride(d.metadata.namespace ?? '', d.metadata.name));
-  const desired = cv.status?.desired;
+  const workloads = patchedWorkloads ?? [];
+  const patched = workloads.map(patchedOperator).sort((a, b) => a.operator.localeCompare(b.operator) || a.kind.localeCompare(b.kind));
+  const ours = workloads.filter((w) => readPatchRecord(w.object)?.override).map((w) => workloadOverride(w.kind, w.object.metadata.namespace ?? '', w.object.metadata.name));
+  const desired = cv?.status?.desired;
   return {
     context: where.context,
     server: where.server,
     user: where.user,
     ...(desired ? { release: { ...(desired.version ? { version: desired.version } : {}), ...(desired.image ? { image: desired.image } : {}) } } : {}),
-    history: cv.status?.history ?? [],
-    conditions: CV_CONDITIONS.map((type) => conditionOf(cv.status?.conditions, type))
+    history: cv?.status?.history ?? [],
+    conditions: CV_CONDITIONS.map((type) => conditionOf(cv?.status?.conditions, type))
       .filter((c) => c !== undefined)
       .map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) })),
-    overrides: (cv.spec?.overrides ?? []).map((o) => ({ ...o, ours: ours.some((mine) => sameOverride(mine, o)) })),
-    clusterOperators: clusterOperators.map(operatorConditions).sort((a, b) => a.name.localeCompare(b.name)),
+    overrides: (cv?.spec?.overrides ?? []).map((o) => ({ ...o, ours: ours.some((mine) => sameOverride(mine, o)) })),
+    clusterOperators: (clusterOperators ?? []).map(operatorConditions).sort((a, b) => a.name.localeCompare(b.name)),
     patched,
+    ...(unreadable.length ? { unreadable } : {}),
   };
 }
 
-/** Reads ClusterVersion, ClusterOperators and our patched Deployments in parallel. */
+/** Reads ClusterVersion, ClusterOperators and our patched Deployments and DaemonSets in parallel. */
 export async function readClusterStatus(client: ClusterClient): Promise<ClusterStatus> {
-  const [cv, cos, patched] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), client.listDeployments(patchedSelector)]);
+  const [cv, cos, patched] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), listPatchedWorkloads(client, patchedSelector)]);
   return buildClusterStatus(client, cv, cos, patched);
 }
+
+/**
+ * The part a 403 denies, in a user's words: `not allowed to list clusteroperators.config.openshift.io (user
+ * viewer)`, the user as the API server names it (RBAC's message), else the kubeconfig's. Anything but a 403 is
+ * not a part to leave out (a 401, an unreachable server): undefined.
+ */
+export function unreadablePart(part: UnreadablePart['part'], err: unknown, what: RequestWhat, where: ClusterWhere): UnreadablePart | undefined {
+  if (!(err instanceof OkdError) || err.kind !== 'forbidden') return undefined;
+  const detail = apiStatusOf(err.cause).message?.trim() || err.message;
+  const user = /\bUser "([^"]+)"/.exec(detail)?.[1] ?? where.user;
+  return { part, resource: what.resource, message: `not allowed to ${what.verb} ${describeObject(what)} (user ${user})`, detail };
+}
+
+/** How each part of the status is read: what a 403 names, for unreadablePart. */
+export const STATUS_READS = {
+  clusterVersion: { verb: 'get', resource: 'clusterversions.config.openshift.io', name: 'version' },
+  clusterOperators: { verb: 'list', resource: 'clusteroperators.config.openshift.io' },
+  Deployment: { verb: 'list', resource: 'deployments.apps' },
+  DaemonSet: { verb: 'list', resource: 'daemonsets.apps' },
+} as const satisfies Record<string, RequestWhat>;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -119,6 +166,7 @@ export function renderClusterStatus(s: ClusterStatus): string {
   out.push(`Context:  ${s.context} (user ${s.user})`, `Server:   ${s.server}`);
   out.push(`Release:  ${s.release?.version ?? 'unknown'}${s.release?.image ? ` ${s.release.image}` : ''}`);
   for (const c of s.conditions) out.push(`  ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message && c.status !== 'True' ? `: ${c.message}` : ''}`);
+  for (const u of s.unreadable ?? []) out.push(`Not shown: ${u.message}`);
   out.push('', 'History:');
   if (!s.history.length) out.push('  (none)');
   for (const h of s.history) out.push(`  ${h.state.padEnd(10)}${(h.version ?? '').padEnd(24)}${h.image}`);
@@ -128,7 +176,7 @@ export function renderClusterStatus(s: ClusterStatus): string {
   out.push('', `Patched operators (${s.patched.length}):`);
   if (!s.patched.length) out.push('  (none)');
   for (const p of s.patched) {
-    out.push(`  ${p.operator}  deployment ${p.namespace}/${p.name}  rollout ${p.rollout.state}${p.rollout.state === 'complete' ? '' : `: ${p.rollout.message}`}`);
+    out.push(`  ${p.operator}  ${p.kind.toLowerCase()} ${p.namespace}/${p.name}  rollout ${p.rollout.state}${p.rollout.state === 'complete' ? '' : `: ${p.rollout.message}`}`);
     for (const [container, image] of Object.entries(p.images)) out.push(`    ${container}: ${image} (was ${p.originalImages[container] ?? 'unknown'})`);
   }
   out.push('', 'Cluster operators:');

@@ -69,12 +69,36 @@ export interface Container {
   env?: EnvVar[];
 }
 
+/** `spec.selector` of a Deployment or DaemonSet (metav1.LabelSelector). */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: (Container & { restartPolicy?: string })[];
+  nodeSelector?: Record<string, string>;
+}
+
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: PodSpec;
+}
+
 export interface Deployment {
   metadata: ObjectMeta;
   spec?: {
     replicas?: number;
-    selector?: { matchLabels?: Record<string, string> };
-    template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Container[]; initContainers?: Container[] } };
+    selector?: LabelSelector;
+    template?: PodTemplate;
+    progressDeadlineSeconds?: number;
   };
   status?: {
     observedGeneration?: number;
@@ -87,19 +111,61 @@ export interface Deployment {
   };
 }
 
+export interface DaemonSet {
+  metadata: ObjectMeta;
+  spec?: {
+    selector?: LabelSelector;
+    template?: PodTemplate;
+    /** The API server defaults `type` to RollingUpdate; `OnDelete` replaces a pod only when it is deleted. */
+    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete' | string; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } };
+  };
+  status?: {
+    observedGeneration?: number;
+    currentNumberScheduled?: number;
+    numberMisscheduled?: number;
+    desiredNumberScheduled?: number;
+    numberReady?: number;
+    updatedNumberScheduled?: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    conditions?: Condition[];
+  };
+}
+
+/** The workload kinds okd-dev patches, overrides and waits for. */
+export type PatchableKind = 'Deployment' | 'DaemonSet';
+export const PATCHABLE_KINDS: readonly PatchableKind[] = ['Deployment', 'DaemonSet'];
+
+/** A Deployment or a DaemonSet: both have `spec.selector` and `spec.template`, so a patch is the same on either. */
+export type PatchableWorkload = Deployment | DaemonSet;
+
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: unknown;
+  terminated?: { reason?: string; message?: string; exitCode?: number; signal?: number };
+}
+
 export interface ContainerStatus {
   name: string;
   image?: string;
   ready?: boolean;
+  started?: boolean;
   restartCount?: number;
-  state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: { reason?: string; message?: string; exitCode?: number } };
-  lastState?: { terminated?: { reason?: string; message?: string; exitCode?: number } };
+  state?: ContainerState;
+  lastState?: { terminated?: { reason?: string; message?: string; exitCode?: number; signal?: number } };
 }
 
 export interface Pod {
   metadata: ObjectMeta;
-  spec?: { containers?: Container[] };
-  status?: { phase?: string; conditions?: Condition[]; containerStatuses?: ContainerStatus[]; message?: string; reason?: string };
+  spec?: PodSpec & { nodeName?: string };
+  status?: {
+    phase?: string;
+    conditions?: Condition[];
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
+    message?: string;
+    reason?: string;
+  };
 }
 
 /** One RFC 6902 operation. */

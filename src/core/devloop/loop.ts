@@ -282,9 +282,11 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     restore = { operator: workspace.match.component, namespace: target.namespace, name: target.name, command: `okd-dev cluster restore ${workspace.match.component}` };
     result.restore = restore;
     result.patch = { image: patched.image, overrideAdded: patched.overrideAdded, namespace: target.namespace, name: target.name, containers: target.containers.map((c) => c.name) };
-    tracker.done(`Deployment ${target.namespace}/${target.name}`);
-    tracker.start('rollout', `Deployment ${target.namespace}/${target.name}`);
+    const kind = target.kind;
+    tracker.done(`${kind} ${target.namespace}/${target.name}`);
+    tracker.start('rollout', `${kind} ${target.namespace}/${target.name}`);
     result.rollout = await waitForRollout(cluster, {
+      kind,
       namespace: target.namespace,
       name: target.name,
       expect: { images: Object.fromEntries(target.containers.map((c) => [c.name, patched.image])), mode: 'required' },

@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import { formatOverride } from '../../core/cluster/overrides';
+import { formatOverride, isWorkloadOverride } from '../../core/cluster/overrides';
 import type { OperatorConditions } from '../../core/cluster/status';
 import type { ClusterNode } from './nodes';
 
@@ -48,6 +48,14 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
       item.contextValue = 'okd.cluster.error';
       item.command = { command: 'okd.cluster.refresh', title: 'Retry' };
       break;
+    case 'unreadable': {
+      const u = node.unreadable;
+      item = new vscode.TreeItem(`${node.title}: ${u.message}`, None);
+      item.tooltip = md(`**${node.title}** cannot be shown: ${u.message}.\n\n${u.detail}\n\nAsk for read access, or switch to a context that has it; Refresh reads it again.`);
+      item.iconPath = icon('lock', 'list.warningForeground');
+      item.contextValue = 'okd.cluster.unreadable';
+      break;
+    }
     case 'context':
       item = new vscode.TreeItem(node.context, None);
       item.description = node.server;
@@ -68,6 +76,8 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
     case 'group':
       item = new vscode.TreeItem(groupTitles[node.group], node.count === 0 ? None : node.group === 'history' || node.group === 'clusterOperators' ? Collapsed : Expanded);
       item.description = node.count === 0 ? 'none' : node.problems ? `${node.count}, ${node.problems} ${node.group === 'patched' ? 'failed' : 'not healthy'}` : String(node.count);
+      if (node.unreadable) item.description = `${node.count === 0 ? '' : `${item.description}, `}partly not readable`;
+      if (node.unreadable && node.count === 0) item.collapsibleState = Expanded;
       item.iconPath = node.group === 'overrides' && node.count > 0 ? icon('warning', 'list.warningForeground') : icon(groupIcons[node.group]);
       item.contextValue = `okd.cluster.group.${node.group}`;
       break;
@@ -80,8 +90,8 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
       break;
     case 'override': {
       const o = node.override;
-      // Restore is offered for ours and for any Deployment override (the CVO puts the payload's Deployment back).
-      const restorable = o.ours || o.kind === 'Deployment';
+      // Restore is offered for ours and for any Deployment or DaemonSet override (the CVO puts the payload's back).
+      const restorable = o.ours || isWorkloadOverride(o);
       item = new vscode.TreeItem(formatOverride(o), None);
       item.description = [o.unmanaged ? 'unmanaged' : 'managed', o.ours ? 'okd-dev' : ''].filter(Boolean).join(' · ');
       item.tooltip = md(`**ClusterVersion override**\n\n\`\`\`json\n${JSON.stringify({ kind: o.kind, group: o.group, namespace: o.namespace, name: o.name, unmanaged: o.unmanaged }, null, 2)}\n\`\`\`\n\n${o.ours ? 'Added by okd-dev.' : 'Not added by okd-dev.'}`);
@@ -96,7 +106,7 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
       item.description = `${p.rollout.state}${image ? ` · ${shortImage(image)}` : ''}`;
       item.tooltip = md(
         [
-          `**${p.operator}** Deployment \`${p.namespace}/${p.name}\``,
+          `**${p.operator}** ${p.kind} \`${p.namespace}/${p.name}\``,
           `Rollout: ${p.rollout.state}${p.rollout.message ? ` — ${p.rollout.message}` : ''}`,
           ...Object.entries(p.images).map(([c, img]) => `\`${c}\`: \`${img}\` (was \`${p.originalImages[c] ?? 'unknown'}\`)`),
           p.patchedAt ? `Patched at ${p.patchedAt}` : '',

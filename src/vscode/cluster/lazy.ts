@@ -11,15 +11,16 @@ export const CLUSTER_VIEW_ID = 'okd.cluster';
  * Every cluster command of package.json; each loads dist/cluster.js on first use. Besides the tree rows menus pass,
  * each takes an options object, so tests and other commands drive it without pickers or confirmations, and
  * returns what it did:
- *   okd.patchOperator       {operator, image, confirm?: false, wait?: false}  -> {operator, namespace, name, image, overrideAdded, rollout, reason?}
+ *   okd.patchOperator       {operator, image, confirm?: false, wait?: false}  -> {operator, kind, namespace, name, image, overrideAdded, rollout, reason?}
  *   okd.restoreOperator     {operator, wait?: false} or 'operator'              -> RestoredOperator
  *   okd.restoreAll          {confirm?: false, wait?: false}                     -> RestoreResult
- *   okd.showOperatorLogs    {operator} | {namespace, name}, follow?: false, container? -> {pod, container, channel, lines, last?}
+ *   okd.showOperatorLogs    {operator} | {kind?, namespace, name}, follow?: false, container? -> {pod, container, channel, lines, last?}
  *   okd.cluster.switchContext {context} ('' = the kubeconfig's current-context) -> the context set
  *   okd.cluster.openRelease {image}; okd.cluster.refresh -> 'connected' | 'error' | 'none'
  *   okd.devLoop             {path?, to?, builder?, env?, component?, save?: false}  -> DevLoopResult | {failedStage, error, stages, restore?}
  *   okd.upgradeCluster      {release, confirm?: false, wait?: false, timeoutSeconds?} or a release row -> UpgradeResult
- * `operator` is a payload component (cluster-image-registry-operator) or NAMESPACE/DEPLOYMENT, as for the CLI.
+ * `operator` is a payload component (cluster-image-registry-operator), NAMESPACE/NAME or daemonset/NAMESPACE/NAME,
+ * as for the CLI.
  */
 export const CLUSTER_COMMANDS = [
   'okd.cluster.refresh',

@@ -3,8 +3,10 @@ import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
 import { watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
 import { kubeconfigFiles } from '../../core/cluster/kubeconfig';
 import { patchedSelector } from '../../core/cluster/restore';
-import { buildClusterStatus, type ClusterStatus } from '../../core/cluster/status';
-import type { ClusterOperator, ClusterVersion, Deployment } from '../../core/cluster/types';
+import type { ClusterStatus } from '../../core/cluster/status';
+import { denyPart, emptyLiveStatus, liveClusterStatus, type LiveStatus, partFailure, readLiveStatus, readPart, setPart, type StatusPart } from '../../core/cluster/statusParts';
+import { PATCHABLE_KINDS, type PatchableKind, type PatchableWorkload } from '../../core/cluster/types';
+import { workloadCollectionPath } from '../../core/cluster/workloads';
 import { describeError, OkdError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { readSettings } from '../settings';
@@ -37,18 +39,6 @@ export function contextState(state: ClusterState): 'none' | 'connected' | 'error
   }
 }
 
-interface LiveObjects {
-  cv?: ClusterVersion;
-  cos?: ClusterOperator[];
-  patched?: Deployment[];
-}
-
-/** ClusterVersion, ClusterOperators and our patched Deployments, read in parallel (what readClusterStatus reads). */
-async function readLive(client: ClusterClient): Promise<Required<LiveObjects>> {
-  const [cv, cos, patched] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), client.listDeployments(patchedSelector)]);
-  return { cv, cos, patched };
-}
-
 function connectOptions(logger: Logger): { kubeconfig?: string; context?: string; logger: Logger } {
   const s = readSettings();
   return { ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}), ...(s.context ? { context: s.context } : {}), logger };
@@ -57,7 +47,9 @@ function connectOptions(logger: Logger): { kubeconfig?: string; context?: string
 /**
  * The cluster as the Cluster view and the status bar see it: one connection for the current okd.kubeconfig and
  * okd.context, the status read once, then kept current by watches (ClusterVersion, ClusterOperators, our patched
- * Deployments) while the view is visible, rebuilt at most every DEBOUNCE_MS. Nothing here polls.
+ * Deployments and DaemonSets) while the view is visible, rebuilt at most every DEBOUNCE_MS. Nothing here polls.
+ * A part the user may not read (403) is shown as such and the rest as usual; a 401 or an unreachable server is
+ * the one error of the whole view.
  */
 export class ClusterModel implements vscode.Disposable {
   private stateValue: ClusterState = { kind: 'idle' };
@@ -65,7 +57,7 @@ export class ClusterModel implements vscode.Disposable {
   private connecting: Promise<ClusterClient> | undefined;
   private generation = 0;
   private watches: WatchHandle[] = [];
-  private live: LiveObjects = {};
+  private live: LiveStatus = emptyLiveStatus();
   private timer: NodeJS.Timeout | undefined;
   private watchedPatched = new Set<string>();
   private readonly changed = new vscode.EventEmitter<ClusterState>();
@@ -109,7 +101,7 @@ export class ClusterModel implements vscode.Disposable {
     const generation = ++this.generation;
     this.stopWatches();
     this.client = undefined;
-    this.live = {};
+    this.live = emptyLiveStatus();
     const options = connectOptions(this.logger);
     if (!options.kubeconfig && kubeconfigFiles({}).length === 0) {
       this.logger.info('cluster: no kubeconfig (KUBECONFIG unset, ~/.kube/config missing, okd.kubeconfig empty)');
@@ -122,7 +114,7 @@ export class ClusterModel implements vscode.Disposable {
       (async () => {
         const client = await ClusterClient.connect(options);
         this.logger.info(`cluster: connecting to ${client.server} (context ${client.context})`);
-        return { client, live: await readLive(client) };
+        return { client, live: await readLiveStatus(client) };
       })(),
       CONNECT_TIMEOUT_MS,
       () => new OkdError('unreachable', `the cluster did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`, 'check okd.kubeconfig and okd.context, and that the cluster is up'),
@@ -133,8 +125,9 @@ export class ClusterModel implements vscode.Disposable {
       if (generation !== this.generation) return;
       this.client = client;
       this.live = live;
-      const status = buildClusterStatus(client, live.cv, live.cos, live.patched);
+      const status = liveClusterStatus(client, live);
       this.logger.info(`cluster: connected to ${client.server} (context ${client.context}), release ${status.release?.version ?? 'unknown'}, ${status.overrides.length} override(s)`);
+      for (const u of status.unreadable ?? []) this.logger.info(`cluster: ${u.part}: ${u.message}: ${u.detail}`);
       this.setState({ kind: 'connected', status });
       if (this.isVisible()) this.startWatches();
     } catch (err) {
@@ -153,10 +146,10 @@ export class ClusterModel implements vscode.Disposable {
     if (!client) return this.reconnect();
     const generation = this.generation;
     try {
-      const live = await readLive(client);
+      const live = await readLiveStatus(client);
       if (generation !== this.generation) return;
       this.live = live;
-      this.setState({ kind: 'connected', status: buildClusterStatus(client, live.cv, live.cos, live.patched) });
+      this.setState({ kind: 'connected', status: liveClusterStatus(client, live) });
     } catch (err) {
       if (generation !== this.generation) return;
       this.failed(err);
@@ -191,56 +184,75 @@ export class ClusterModel implements vscode.Disposable {
     const client = this.client;
     if (!client || this.watches.length) return;
     const generation = this.generation;
-    const onError = (err: Error) => {
-      if (generation === this.generation && this.client === client) this.failed(err);
+    const current = () => generation === this.generation && this.client === client;
+    /** A watch that gave up: a 403 marks its part unreadable (the rest stays), anything else fails the view. */
+    const onError = (part: StatusPart) => (err: Error) => {
+      if (!current()) return;
+      const failure = partFailure(part, err, client);
+      if (failure.kind === 'fatal') return this.failed(err);
+      if (failure.kind === 'unreadable') {
+        this.logger.info(`cluster: ${failure.unreadable.message}: ${failure.unreadable.detail}`);
+        denyPart(this.live, part, failure.unreadable);
+      } else setPart(this.live, part, []);
+      this.schedule(false);
     };
-    this.logger.debug('cluster: watching ClusterVersion, ClusterOperators and patched Deployments');
-    const add = (handle: Promise<WatchHandle>) =>
+    const readable = (part: StatusPart) => this.live.unreadable[part] === undefined;
+    this.logger.debug('cluster: watching ClusterVersion, ClusterOperators and patched Deployments and DaemonSets');
+    const add = (part: StatusPart, handle: Promise<WatchHandle>) =>
       handle.then(
         (h) => {
           if (generation !== this.generation || !this.watches.includes(placeholder)) h.stop();
           else this.watches.push(h);
         },
-        onError,
+        onError(part),
       );
     // A placeholder marks "watching" at once, so a second call does not start a second set.
     const placeholder: WatchHandle = { stop: () => undefined };
     this.watches.push(placeholder);
-    void add(
-      watchClusterVersion(
-        client,
-        (cv) => {
-          this.live.cv = cv;
-          this.schedule(true);
-        },
-        onError,
-      ),
-    );
-    void add(
-      watchClusterOperators(
-        client,
-        (cos) => {
-          this.live.cos = cos;
-          this.schedule(false);
-        },
-        onError,
-      ),
-    );
+    if (readable('clusterVersion')) {
+      void add(
+        'clusterVersion',
+        watchClusterVersion(
+          client,
+          (cv) => {
+            setPart(this.live, 'clusterVersion', cv);
+            this.schedule(true);
+          },
+          onError('clusterVersion'),
+        ),
+      );
+    }
+    if (readable('clusterOperators')) {
+      void add(
+        'clusterOperators',
+        watchClusterOperators(
+          client,
+          (cos) => {
+            setPart(this.live, 'clusterOperators', cos);
+            this.schedule(false);
+          },
+          onError('clusterOperators'),
+        ),
+      );
+    }
     // New patches show up through the label; a restore removes the label, which only a watch by name sees.
-    this.watches.push(client.inform<Deployment>('/apis/apps/v1/deployments', { labelSelector: patchedSelector }, { onEvent: () => this.schedule(true), onError }));
+    for (const kind of PATCHABLE_KINDS) {
+      if (!readable(kind)) continue;
+      this.watches.push(client.inform<PatchableWorkload>(workloadCollectionPath(kind), { labelSelector: patchedSelector }, { onEvent: () => this.schedule(true), onError: onError(kind) }));
+    }
   }
 
-  private watchPatched(deployments: Deployment[]): void {
+  private watchPatched(kind: PatchableKind, workloads: PatchableWorkload[]): void {
     const client = this.client;
     if (!client || !this.watches.length) return;
-    for (const d of deployments) {
-      const key = `${d.metadata.namespace}/${d.metadata.name}`;
+    for (const w of workloads) {
+      const key = `${kind}/${w.metadata.namespace}/${w.metadata.name}`;
       if (this.watchedPatched.has(key)) continue;
       this.watchedPatched.add(key);
       this.watches.push(
-        client.inform<Deployment>(
-          `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments`,
-          { fieldSelector: `metadata.name=${d.metadata.name}` },
+        client.inform<PatchableWorkload>(
+          workloadCollectionPath(kind, w.metadata.namespace),
+          { fieldSelector: `metadata.name=${w.metadata.name}` },
           { onSync: () => this.schedule(true), onEvent: () => this.schedule(true), onError: () => this.watchedPatched.delete(key) },
         ),
       );
@@ -257,7 +269,7 @@ export class ClusterModel implements vscode.Disposable {
 
   private relist = false;
 
-  /** Rebuilds the status after DEBOUNCE_MS; `patched`: list our patched Deployments again first. */
+  /** Rebuilds the status after DEBOUNCE_MS; `patched`: list our patched workloads again first. */
   private schedule(patched: boolean): void {
     this.relist ||= patched;
     if (this.timer) return;
@@ -270,16 +282,19 @@ export class ClusterModel implements vscode.Disposable {
     const generation = this.generation;
     if (!client || this.stateValue.kind !== 'connected') return;
     try {
-      if (this.relist || !this.live.patched) {
-        this.relist = false;
-        const patched = await client.listDeployments(patchedSelector);
+      const stale = PATCHABLE_KINDS.filter((kind) => this.live.unreadable[kind] === undefined && (this.relist || !this.live.patched[kind]));
+      this.relist = false;
+      if (stale.length) {
+        const next: LiveStatus = { ...this.live, patched: { ...this.live.patched }, unreadable: { ...this.live.unreadable } };
+        await Promise.all(stale.map((kind) => readPart(client, next, kind)));
         if (generation !== this.generation) return;
-        this.live.patched = patched;
-        this.watchPatched(patched);
+        for (const kind of stale) {
+          if (next.unreadable[kind]) denyPart(this.live, kind, next.unreadable[kind]);
+          else setPart(this.live, kind, next.patched[kind] ?? []);
+          this.watchPatched(kind, this.live.patched[kind] ?? []);
+        }
       }
-      const { cv, cos, patched } = this.live;
-      if (!cv || !cos || !patched) return;
-      this.setState({ kind: 'connected', status: buildClusterStatus(client, cv, cos, patched) });
+      this.setState({ kind: 'connected', status: liveClusterStatus(client, this.live) });
     } catch (err) {
       if (generation === this.generation) this.failed(err);
     }

@@ -1,6 +1,7 @@
-import type { ClusterStatus, PatchedOperator } from '../../core/cluster/status';
-import type { ComponentOverride, HistoryEntry } from '../../core/cluster/types';
-import type { OperatorConditions } from '../../core/cluster/status';
+import { isWorkloadOverride } from '../../core/cluster/overrides';
+import type { ClusterStatus, OperatorConditions, PatchedOperator, UnreadablePart } from '../../core/cluster/status';
+import { type ComponentOverride, type HistoryEntry, PATCHABLE_KINDS } from '../../core/cluster/types';
+import { workloadRef } from '../../core/cluster/workloads';
 import type { WorkspaceBuild } from '../workspace/awareness';
 
 /**
@@ -9,9 +10,11 @@ import type { WorkspaceBuild } from '../workspace/awareness';
  */
 export type ClusterNode =
   | { kind: 'error'; id: string; message: string }
+  /** A part the user may not read (403): `Cluster Operators: not allowed to list ... (user X)`. */
+  | { kind: 'unreadable'; id: string; title: string; unreadable: UnreadablePart }
   | { kind: 'context'; id: string; context: string; server: string; user: string }
   | { kind: 'release'; id: string; version?: string; image?: string; conditions: ClusterStatus['conditions'] }
-  | { kind: 'group'; id: string; group: 'history' | 'overrides' | 'patched' | 'clusterOperators'; count: number; problems: number }
+  | { kind: 'group'; id: string; group: 'history' | 'overrides' | 'patched' | 'clusterOperators'; count: number; problems: number; unreadable?: number }
   | { kind: 'history'; id: string; entry: HistoryEntry }
   | { kind: 'override'; id: string; override: ComponentOverride & { ours: boolean } }
   | { kind: 'patched'; id: string; patched: PatchedOperator }
@@ -35,20 +38,39 @@ function isBad(co: OperatorConditions): boolean {
  * A group row. An empty group is another row (its own id) than a filled one: the tree keeps a row's expansion by
  * id, and a group that gets its first entry must open expanded rather than stay as the leaf it was.
  */
-function group(name: GroupName, count: number, problems: number): ClusterNode {
-  return { kind: 'group', id: count ? name : `${name}/empty`, group: name, count, problems };
+function group(name: GroupName, count: number, problems: number, unreadable = 0): ClusterNode {
+  const filled = count > 0 || unreadable > 0;
+  return { kind: 'group', id: filled ? name : `${name}/empty`, group: name, count, problems, ...(unreadable ? { unreadable } : {}) };
 }
 
-/** The top-level rows for a connected cluster (and the checkouts the workspace builds, after the release). Pure. */
+export const PART_TITLES: Record<UnreadablePart['part'], string> = { clusterVersion: 'ClusterVersion', clusterOperators: 'Cluster Operators', patched: 'Patched Operators' };
+
+function unreadableNode(u: UnreadablePart): ClusterNode {
+  return { kind: 'unreadable', id: `unreadable/${u.part}/${u.resource}`, title: PART_TITLES[u.part], unreadable: u };
+}
+
+const unreadableOf = (status: ClusterStatus, part: UnreadablePart['part']) => (status.unreadable ?? []).filter((u) => u.part === part);
+
+/**
+ * The top-level rows for a connected cluster (and the checkouts the workspace builds, after the release). A part
+ * the user may not read is one row saying so in place of its group (the ClusterVersion's: in place of the
+ * release, history and overrides); patched workloads of a kind they may not list are a row inside the group. Pure.
+ */
 export function rootNodes(status: ClusterStatus, workspaces: readonly WorkspaceBuild[] = []): ClusterNode[] {
+  const cv = unreadableOf(status, 'clusterVersion');
+  const cos = unreadableOf(status, 'clusterOperators');
+  const patched = unreadableOf(status, 'patched');
+  // Every kind of patched workload unreadable: nothing of the group can be shown.
+  const noPatched = status.patched.length === 0 && patched.length >= PATCHABLE_KINDS.length;
   return [
     { kind: 'context', id: 'context', context: status.context, server: status.server, user: status.user },
-    { kind: 'release', id: 'release', ...(status.release?.version ? { version: status.release.version } : {}), ...(status.release?.image ? { image: status.release.image } : {}), conditions: status.conditions },
+    ...(cv.length
+      ? cv.map(unreadableNode)
+      : [{ kind: 'release', id: 'release', ...(status.release?.version ? { version: status.release.version } : {}), ...(status.release?.image ? { image: status.release.image } : {}), conditions: status.conditions } satisfies ClusterNode]),
     ...workspaces.map((build): ClusterNode => ({ kind: 'workspace', id: `workspace/${build.root}`, build })),
-    group('history', status.history.length, 0),
-    group('overrides', status.overrides.length, 0),
-    group('patched', status.patched.length, status.patched.filter((p) => p.rollout.state === 'failed').length),
-    group('clusterOperators', status.clusterOperators.length, status.clusterOperators.filter(isBad).length),
+    ...(cv.length ? [] : [group('history', status.history.length, 0), group('overrides', status.overrides.length, 0)]),
+    ...(noPatched ? patched.map(unreadableNode) : [group('patched', status.patched.length, status.patched.filter((p) => p.rollout.state === 'failed').length, patched.length)]),
+    ...(cos.length ? cos.map(unreadableNode) : [group('clusterOperators', status.clusterOperators.length, status.clusterOperators.filter(isBad).length)]),
   ];
 }
 
@@ -62,7 +84,10 @@ export function childNodes(status: ClusterStatus, node: ClusterNode): ClusterNod
         case 'overrides':
           return status.overrides.map((override) => ({ kind: 'override', id: `override/${overrideKey(override)}`, override }));
         case 'patched':
-          return status.patched.map((patched) => ({ kind: 'patched', id: `patched/${patched.namespace}/${patched.name}`, patched }));
+          return [
+            ...status.patched.map((patched): ClusterNode => ({ kind: 'patched', id: `patched/${patched.kind === 'Deployment' ? '' : `${patched.kind}/`}${patched.namespace}/${patched.name}`, patched })),
+            ...unreadableOf(status, 'patched').map(unreadableNode),
+          ];
         case 'clusterOperators':
           return status.clusterOperators.map((operator) => ({ kind: 'clusterOperator', id: `co/${operator.name}`, operator }));
       }
@@ -115,9 +140,12 @@ export function workspaceDetails(node: Extract<ClusterNode, { kind: 'workspace' 
   return out;
 }
 
-/** What okd.restoreOperator restores for a row: `namespace/deployment` of a Deployment override or patched operator. */
+/**
+ * What okd.restoreOperator restores for a row: the operator of a patched row; `namespace/name` of a Deployment
+ * override, `daemonset/namespace/name` of a DaemonSet override.
+ */
 export function restoreTargetOf(node: ClusterNode): string | undefined {
   if (node.kind === 'patched') return node.patched.operator;
-  if (node.kind === 'override' && node.override.kind === 'Deployment') return `${node.override.namespace}/${node.override.name}`;
+  if (node.kind === 'override' && isWorkloadOverride(node.override)) return workloadRef(node.override.kind, node.override.namespace, node.override.name);
   return undefined;
 }

@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import { findOperatorDeployment, type OperatorTarget } from '../../core/cluster/operator';
+import { findOperatorWorkload, type OperatorTarget, patchableWorkloads } from '../../core/cluster/operator';
 import { tryParsePullspec } from '../../core/pullspec';
 import type { Release } from '../../core/release/model';
 import { CancelledError } from '../../core/cancel';
@@ -19,22 +19,24 @@ export async function rememberImage(services: Services, image: string): Promise<
 }
 
 /**
- * Every Deployment of the payload that can be patched, named as `okd-dev cluster patch` names it: the component
- * when it finds exactly that Deployment, else NAMESPACE/NAME.
+ * Every Deployment and DaemonSet of the payload that can be patched, named as `okd-dev cluster patch` names it:
+ * the component when it finds exactly that workload, else NAMESPACE/NAME (KIND/NAMESPACE/NAME when both kinds
+ * have that name).
  */
 export function patchableOperators(release: Release): OperatorTarget[] {
   const out: OperatorTarget[] = [];
   const seen = new Set<string>();
-  for (const workload of release.operators.flatMap((o) => o.deployments).filter((w) => w.kind === 'Deployment')) {
+  for (const workload of patchableWorkloads(release)) {
     const key = `${workload.namespace}/${workload.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const kindKey = `${workload.kind.toLowerCase()}/${key}`;
+    if (seen.has(kindKey)) continue;
+    seen.add(kindKey);
     const component = workload.containers.find((c) => !c.init && c.component)?.component;
     let target: OperatorTarget | undefined;
-    for (const name of component ? [component, key] : [key]) {
+    for (const name of component ? [component, key, kindKey] : [key, kindKey]) {
       try {
-        const found = findOperatorDeployment(release, name);
-        if (found.namespace === workload.namespace && found.name === workload.name) {
+        const found = findOperatorWorkload(release, name);
+        if (found.kind === workload.kind && found.namespace === workload.namespace && found.name === workload.name) {
           target = found;
           break;
         }
@@ -50,7 +52,7 @@ export function patchableOperators(release: Release): OperatorTarget[] {
 export async function pickOperator(release: Release, placeHolder: string): Promise<OperatorTarget> {
   const items = patchableOperators(release).map((target) => ({
     label: target.operator,
-    description: `${target.namespace}/${target.name}`,
+    description: `${target.kind === 'Deployment' ? '' : `${target.kind} `}${target.namespace}/${target.name}`,
     detail: target.containers.map((c) => `${c.name}: ${c.image}`).join(', '),
     target,
   }));

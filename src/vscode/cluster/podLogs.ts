@@ -3,12 +3,16 @@ import vscode = require('vscode');
 import type * as KubeLog from './kubeLog.mjs' with { 'resolution-mode': 'import' };
 import type { ClusterClient } from '../../core/cluster/client';
 import { podProblem } from '../../core/cluster/rollout';
-import type { Deployment, Pod } from '../../core/cluster/types';
+import { labelSelectorString } from '../../core/cluster/selector';
+import type { PatchableKind, PatchableWorkload, Pod } from '../../core/cluster/types';
+import { describeWorkload, getWorkload, WORKLOAD_RESOURCES } from '../../core/cluster/workloads';
 import { OkdError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 
 export interface LogTarget {
   operator: string;
+  /** Deployment when absent. */
+  kind?: PatchableKind;
   namespace: string;
   name: string;
 }
@@ -23,18 +27,12 @@ export interface FollowResult {
 }
 
 /** The pod to read: a Ready one of the current template first, then any running one, then the newest. */
-export function choosePod(deployment: Deployment, pods: Pod[]): Pod | undefined {
+export function choosePod(deployment: PatchableWorkload, pods: Pod[]): Pod | undefined {
   const images = new Map((deployment.spec?.template?.spec?.containers ?? []).map((c) => [c.name, c.image]));
   const current = (p: Pod) => (p.spec?.containers ?? []).every((c) => images.get(c.name) === c.image);
   const ready = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   const score = (p: Pod) => (current(p) ? 4 : 0) + (ready(p) ? 2 : 0) + (p.status?.phase === 'Running' ? 1 : 0);
   return [...pods].sort((a, b) => score(b) - score(a))[0];
-}
-
-function selectorOf(deployment: Deployment): string {
-  return Object.entries(deployment.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 /**
@@ -58,10 +56,12 @@ export class PodLogFollowers implements vscode.Disposable {
   }
 
   async follow(client: ClusterClient, target: LogTarget, options: { follow: boolean; container?: string; token: vscode.CancellationToken; report: (m: string) => void }): Promise<FollowResult> {
-    const deployment = await client.getDeployment(target.namespace, target.name);
-    const pods = await client.listPods(target.namespace, selectorOf(deployment));
-    const pod = choosePod(deployment, pods);
-    if (!pod) throw new OkdError('not-found', `Deployment ${target.namespace}/${target.name} has no pods`, `check it with \`oc get deploy,pods -n ${target.namespace}\``);
+    const kind = target.kind ?? 'Deployment';
+    const where = describeWorkload(kind, target.namespace, target.name);
+    const workload = await getWorkload(client, kind, target.namespace, target.name);
+    const pods = await client.listPods(target.namespace, labelSelectorString(workload.spec?.selector, `the selector of ${where}`));
+    const pod = choosePod(workload, pods);
+    if (!pod) throw new OkdError('not-found', `${where} has no pods`, `check it with \`oc get ${WORKLOAD_RESOURCES[kind].kubectl},pods -n ${target.namespace}\``);
     const containers = (pod.spec?.containers ?? []).map((c) => c.name);
     const container = options.container ?? containers.find((c) => c === target.name) ?? containers[0];
     if (!container || !containers.includes(container)) throw new OkdError('not-found', `pod ${pod.metadata.name} has no container ${options.container ?? ''}`.trim(), containers.length ? `containers: ${containers.join(', ')}` : undefined);

@@ -1,9 +1,10 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
-import { findOperatorDeployment, type OperatorTarget } from '../../../core/cluster/operator';
-import { deploymentOverride } from '../../../core/cluster/overrides';
-import { patchOperator as patch, planDeploymentPatch, resolveImageDigest } from '../../../core/cluster/patch';
+import { findOperatorWorkload, type OperatorTarget } from '../../../core/cluster/operator';
+import { workloadOverride } from '../../../core/cluster/overrides';
+import { patchOperator as patch, planWorkloadPatch, resolveImageDigest } from '../../../core/cluster/patch';
 import { waitForRollout } from '../../../core/cluster/rollout';
+import { describeWorkload, getWorkload, workloadRef } from '../../../core/cluster/workloads';
 import { OkdError } from '../../../core/errors';
 import { shortImage } from '../items';
 import { pickImage, pickOperator, rememberImage, validatePullspec } from '../pick';
@@ -13,26 +14,27 @@ import { type ClusterCommand, optionsArg, stringOption } from './types';
 
 export interface PatchOutcome {
   operator: string;
+  kind: OperatorTarget['kind'];
   namespace: string;
   name: string;
-  /** The digest pullspec now in the Deployment. */
+  /** The digest pullspec now in the workload. */
   image: string;
   overrideAdded: boolean;
   rollout: 'complete' | 'failed' | 'not-waited';
   reason?: string;
 }
 
-/** The exact override entry and Deployment changes, as the confirmation shows them. */
+/** The exact override entry and workload changes, as the confirmation shows them. */
 export function describePlan(target: OperatorTarget, override: object, containers: Record<string, string>, env: Record<string, Record<string, string>>, image: string): string {
   const lines = [
-    'ClusterVersion "version" spec.overrides gets this entry (the cluster-version operator then leaves the Deployment alone):',
+    `ClusterVersion "version" spec.overrides gets this entry (the cluster-version operator then leaves the ${target.kind} alone):`,
     `  ${JSON.stringify(override)}`,
     '',
-    `Deployment ${target.namespace}/${target.name}:`,
+    `${describeWorkload(target.kind, target.namespace, target.name)}:`,
     ...Object.entries(containers).map(([c, old]) => `  container ${c}: ${old} -> ${image}`),
     ...Object.entries(env).flatMap(([c, vars]) => Object.entries(vars).map(([name, old]) => `  env ${c}/${name}: ${old} -> ${image}`)),
     '',
-    'The original images are recorded on the Deployment; Restore Operator puts the payload back.',
+    `The original images are recorded on the ${target.kind}; Restore Operator puts the payload back.`,
   ];
   return lines.join('\n');
 }
@@ -54,18 +56,18 @@ export const patchOperator: ClusterCommand = {
       services.library.get(releaseImage) ??
       (await withClusterProgress(`Reading release ${releaseImage}`, (_report, token) => services.library.load(releaseImage, token)));
     const named = stringOption(options, 'operator');
-    const target = named ? findOperatorDeployment(release, named) : await pickOperator(release, 'The operator to run your image as');
+    const target = named ? findOperatorWorkload(release, named) : await pickOperator(release, 'The operator to run your image as');
     const given = stringOption(options, 'image');
     const invalid = given ? validatePullspec(given) : undefined;
     if (invalid) throw new OkdError('invalid-input', invalid);
     let image = given ?? (await pickImage(services, target));
 
-    const override = deploymentOverride(target.namespace, target.name);
+    const override = workloadOverride(target.kind, target.namespace, target.name);
     if (options?.['confirm'] !== false) {
       const plan = await withClusterProgress(`Preparing the patch of ${target.operator}`, async (_report, token) => {
         const digest = await resolveImageDigest(image, services.registry(), token);
-        const live = await client.getDeployment(target.namespace, target.name);
-        return { digest, record: planDeploymentPatch(live, target, digest, override).record };
+        const live = await getWorkload(client, target.kind, target.namespace, target.name);
+        return { digest, record: planWorkloadPatch(live, target, digest, override).record };
       });
       const detail = describePlan(target, override, plan.record.containers, plan.record.env, plan.digest);
       const choice = await vscode.window.showWarningMessage(`Patch ${target.operator} in cluster ${client.context}?`, { modal: true, detail }, 'Patch');
@@ -74,7 +76,7 @@ export const patchOperator: ClusterCommand = {
     }
 
     const operator = target.operator;
-    services.logger.info(`cluster: patch ${operator} (Deployment ${target.namespace}/${target.name}) with ${image} on ${client.server}`);
+    services.logger.info(`cluster: patch ${operator} (${describeWorkload(target.kind, target.namespace, target.name)}) with ${image} on ${client.server}`);
     const outcome = await withClusterProgress(`Patching ${operator}`, async (report, token) => {
       const result = await patch(client, { ...payloadOptions(services, token), operator, image, onStep: (m) => {
         services.logger.info(`cluster: ${m}`);
@@ -82,11 +84,12 @@ export const patchOperator: ClusterCommand = {
       } });
       void rememberImage(services, stringOption(options, 'image') ?? result.image);
       void model.reread();
-      const base = { operator, namespace: result.target.namespace, name: result.target.name, image: result.image, overrideAdded: result.overrideAdded };
+      const base = { operator, kind: result.target.kind, namespace: result.target.namespace, name: result.target.name, image: result.image, overrideAdded: result.overrideAdded };
       if (options?.['wait'] === false) return { ...base, rollout: 'not-waited' } satisfies PatchOutcome;
       report('waiting for the rollout');
       try {
         const state = await waitForRollout(client, {
+          kind: result.target.kind,
           namespace: result.target.namespace,
           name: result.target.name,
           expect: { images: Object.fromEntries(result.target.containers.map((c) => [c.name, result.image])), mode: 'required' },
@@ -116,8 +119,9 @@ export const patchOperator: ClusterCommand = {
             restore,
           );
     void answer.then((choice) => {
-      if (choice === restore) void vscode.commands.executeCommand('okd.restoreOperator', { operator: `${outcome.namespace}/${outcome.name}` });
-      if (choice === showLogs) void vscode.commands.executeCommand('okd.showOperatorLogs', { namespace: outcome.namespace, name: outcome.name, operator });
+      const ref = workloadRef(outcome.kind, outcome.namespace, outcome.name);
+      if (choice === restore) void vscode.commands.executeCommand('okd.restoreOperator', { operator: ref });
+      if (choice === showLogs) void vscode.commands.executeCommand('okd.showOperatorLogs', { kind: outcome.kind, namespace: outcome.namespace, name: outcome.name, operator });
     });
     return outcome;
   },

@@ -24,7 +24,7 @@ export const restoreAll: ClusterCommand = {
         void vscode.window.showInformationMessage(`No operator patched by okd-dev in cluster ${client.context}.${others}`);
         return { restored: [], otherOverrides: status.overrides };
       }
-      const detail = status.patched.map((p) => `${p.operator} (Deployment ${p.namespace}/${p.name})`).join('\n');
+      const detail = status.patched.map((p) => `${p.operator} (${p.kind} ${p.namespace}/${p.name})`).join('\n');
       const choice = await vscode.window.showWarningMessage(`Restore ${status.patched.length} operator(s) in cluster ${client.context} to the payload?`, { modal: true, detail }, 'Restore All');
       if (choice !== 'Restore All') throw new CancelledError('restore all');
     }

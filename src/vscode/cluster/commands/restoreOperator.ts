@@ -1,8 +1,9 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { describeRestoreOutcome, restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
-import { formatOverride } from '../../../core/cluster/overrides';
+import { formatOverride, isWorkloadOverride } from '../../../core/cluster/overrides';
 import { readClusterStatus } from '../../../core/cluster/status';
+import { workloadRef } from '../../../core/cluster/workloads';
 import { OkdError } from '../../../core/errors';
 import { restoreTargetOf } from '../nodes';
 import { withClusterProgress } from '../progress';
@@ -30,8 +31,8 @@ export function restoreOptions(services: Services, options: Record<string, unkno
 
 /**
  * okd.restoreOperator: from a Cluster view row (override or patched operator), `{operator, wait?}` (component or
- * NAMESPACE/DEPLOYMENT) or a string; otherwise a QuickPick of our patched operators and Deployment overrides.
- * Returns the RestoredOperator.
+ * NAMESPACE/NAME, daemonset/NAMESPACE/NAME) or a string; otherwise a QuickPick of our patched operators and
+ * Deployment and DaemonSet overrides. Returns the RestoredOperator.
  */
 export const restoreOperator: ClusterCommand = {
   id: 'okd.restoreOperator',
@@ -44,13 +45,17 @@ export const restoreOperator: ClusterCommand = {
     if (!operator) {
       const status = await readClusterStatus(client);
       const items = [
-        ...status.patched.map((p) => ({ label: p.operator, description: `${p.namespace}/${p.name} · patched by okd-dev`, operator: p.operator })),
+        ...status.patched.map((p) => ({ label: p.operator, description: `${p.kind} ${p.namespace}/${p.name} · patched by okd-dev`, operator: p.operator })),
         ...status.overrides
-          .filter((o) => o.kind === 'Deployment' && !status.patched.some((p) => p.namespace === o.namespace && p.name === o.name))
-          .map((o) => ({ label: `${o.namespace}/${o.name}`, description: `override ${o.ours ? '(okd-dev)' : '(not okd-dev)'}`, operator: `${o.namespace}/${o.name}` })),
+          .filter(isWorkloadOverride)
+          .filter((o) => !status.patched.some((p) => p.kind === o.kind && p.namespace === o.namespace && p.name === o.name))
+          .map((o) => {
+            const ref = workloadRef(o.kind, o.namespace, o.name);
+            return { label: ref, description: `${o.kind} override ${o.ours ? '(okd-dev)' : '(not okd-dev)'}`, operator: ref };
+          }),
       ];
       if (!items.length) {
-        void vscode.window.showInformationMessage(`Nothing to restore: no operator is patched and no Deployment is overridden in cluster ${client.context}.`);
+        void vscode.window.showInformationMessage(`Nothing to restore: no operator is patched and no Deployment or DaemonSet is overridden in cluster ${client.context}.`);
         return undefined;
       }
       const picked = await vscode.window.showQuickPick(items, { title: 'Restore Operator', placeHolder: 'The operator to put back to its payload', ignoreFocusOut: true });

@@ -1,4 +1,6 @@
-import { findOperatorDeployment } from '../../../core/cluster/operator';
+import { findOperatorWorkload } from '../../../core/cluster/operator';
+import type { PatchableKind } from '../../../core/cluster/types';
+import { parseWorkloadRef } from '../../../core/cluster/workloads';
 import { pickOperator } from '../pick';
 import type { LogTarget } from '../podLogs';
 import { withClusterProgress } from '../progress';
@@ -6,7 +8,7 @@ import { type ClusterCommand, nodeArg, optionsArg, stringOption } from './types'
 
 /**
  * okd.showOperatorLogs: follows the log of an operator's pod into `OKD: <operator> logs` until cancelled. From a
- * patched row, `{operator}` (component or NAMESPACE/DEPLOYMENT), `{namespace, name}`, or a QuickPick of the
+ * patched row, `{operator}` (component, NAMESPACE/NAME or daemonset/NAMESPACE/NAME), `{kind?, namespace, name}`, or a QuickPick of the
  * payload's operators. `{follow: false}` reads what is there and returns {pod, container, channel, lines}.
  */
 export const showOperatorLogs: ClusterCommand = {
@@ -16,21 +18,20 @@ export const showOperatorLogs: ClusterCommand = {
     const node = nodeArg(arg);
     const client = await model.connected();
     let target: LogTarget | undefined;
-    if (node?.kind === 'patched') target = { operator: node.patched.operator, namespace: node.patched.namespace, name: node.patched.name };
+    if (node?.kind === 'patched') target = { operator: node.patched.operator, kind: node.patched.kind, namespace: node.patched.namespace, name: node.patched.name };
     const namespace = stringOption(options, 'namespace');
     const name = stringOption(options, 'name');
-    if (!target && namespace && name) target = { operator: stringOption(options, 'operator') ?? `${namespace}/${name}`, namespace, name };
+    const kind = stringOption(options, 'kind') === 'DaemonSet' ? ('DaemonSet' as PatchableKind) : undefined;
+    if (!target && namespace && name) target = { operator: stringOption(options, 'operator') ?? `${namespace}/${name}`, ...(kind ? { kind } : {}), namespace, name };
     const named = stringOption(options, 'operator') ?? (typeof arg === 'string' ? arg : undefined);
-    if (!target && named?.includes('/')) {
-      const [ns, deployment] = named.split('/');
-      if (ns && deployment) target = { operator: named, namespace: ns, name: deployment };
-    }
+    const ref = named ? parseWorkloadRef(named) : undefined;
+    if (!target && named && ref) target = { operator: named, ...(ref.kind ? { kind: ref.kind } : {}), namespace: ref.namespace, name: ref.name };
     if (!target) {
       const image = model.status?.release?.image ?? (await client.getClusterVersion()).status?.desired?.image;
       const release = image ? (services.library.get(image) ?? (await withClusterProgress(`Reading release ${image}`, (_r, token) => services.library.load(image, token)))) : undefined;
       if (!release) throw new Error('the cluster has no current release to pick an operator from');
-      const found = named ? findOperatorDeployment(release, named) : await pickOperator(release, 'The operator whose log to follow');
-      target = { operator: found.operator, namespace: found.namespace, name: found.name };
+      const found = named ? findOperatorWorkload(release, named) : await pickOperator(release, 'The operator whose log to follow');
+      target = { operator: found.operator, kind: found.kind, namespace: found.namespace, name: found.name };
     }
     const chosen = target;
     const follow = options?.['follow'] !== false;
