@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -48,26 +47,7 @@ func ensureNodePKI(p pkiFiles, n nodePKI) error {
 	}
 	now := time.Now().Add(-time.Hour)
 	issue := func(certFile, keyFile string, subj pkix.Name, usage x509.ExtKeyUsage, ips []net.IP, dns []string) error {
-		k, err := newKey()
-		if err != nil {
-			return err
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          serial(),
-			Subject:               subj,
-			NotBefore:             now,
-			NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-			ExtKeyUsage:           []x509.ExtKeyUsage{usage},
-			BasicConstraintsValid: true,
-			IPAddresses:           ips,
-			DNSNames:              dns,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, k.Public(), caKey)
-		if err != nil {
-			return err
-		}
-		return writeCertKey(certFile, keyFile, der, k)
+		return issueLeaf(certFile, keyFile, caCert, caKey, subj, usage, dns, ips, now, now.Add(10*365*24*time.Hour))
 	}
 	if err := issue(n.ClientCert, n.ClientKey, pkix.Name{CommonName: "kube-apiserver-kubelet-client", Organization: []string{"system:masters"}},
 		x509.ExtKeyUsageClientAuth, nil, nil); err != nil {

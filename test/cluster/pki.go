@@ -130,26 +130,7 @@ func ensurePKI(p pkiFiles, serviceIP net.IP) (tokens, bool, error) {
 	}
 
 	issue := func(certFile, keyFile string, subj pkix.Name, usage x509.ExtKeyUsage, dns []string, ips []net.IP) error {
-		k, err := newKey()
-		if err != nil {
-			return err
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber:          serial(),
-			Subject:               subj,
-			NotBefore:             now,
-			NotAfter:              notAfter,
-			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-			ExtKeyUsage:           []x509.ExtKeyUsage{usage},
-			BasicConstraintsValid: true,
-			DNSNames:              dns,
-			IPAddresses:           ips,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, k.Public(), caKey)
-		if err != nil {
-			return err
-		}
-		return writeCertKey(certFile, keyFile, der, k)
+		return issueLeaf(certFile, keyFile, caCert, caKey, subj, usage, dns, ips, now, notAfter)
 	}
 
 	servingIPs := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}
@@ -208,6 +189,30 @@ func ensurePKI(p pkiFiles, serviceIP net.IP) (tokens, bool, error) {
 		return tokens{}, false, err
 	}
 	return t, false, nil
+}
+
+// issueLeaf writes a new key and a certificate for it, signed by the CA, valid from notBefore to notAfter.
+func issueLeaf(certFile, keyFile string, caCert *x509.Certificate, caKey any, subj pkix.Name, usage x509.ExtKeyUsage, dns []string, ips []net.IP, notBefore, notAfter time.Time) error {
+	k, err := newKey()
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               subj,
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:           []x509.ExtKeyUsage{usage},
+		BasicConstraintsValid: true,
+		DNSNames:              dns,
+		IPAddresses:           ips,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, k.Public(), caKey)
+	if err != nil {
+		return err
+	}
+	return writeCertKey(certFile, keyFile, der, k)
 }
 
 func newKey() (*ecdsa.PrivateKey, error) {
