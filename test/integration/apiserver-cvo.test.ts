@@ -2,7 +2,8 @@
 // stop it and set Upgradeable=False, removing them restores the payload, and spec.desiredUpdate switches payloads.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiRequest, eventually } from '../support/apiserver/clients';
+import { apiRequest } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
 import { type ClusterVersionOperator, componentPullspec, fakePayloadSource, startTestCluster, type TestCluster } from '../support/apiserver/index';
 
 const A = { version: '4.19.0-okd-scos.16', image: `quay.io/okd/scos-release@sha256:${'a'.repeat(64)}` };

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { apiRequest, eventually } from '../support/apiserver/clients';
+import { apiRequest } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
 import { startTestCluster, type TestCluster } from '../support/apiserver/index';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../support/apiserver/patch';
 

@@ -2,7 +2,8 @@
 // and the error statuses (401, 403, 409, 422) as kubectl reports them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiRequest, eventually, kubectl, kubectlEnv, kubectlStream } from '../support/apiserver/clients';
+import { apiRequest, kubectl, kubectlEnv, kubectlStream } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
 import { fakePayloadSource, startTestCluster, type TestCluster } from '../support/apiserver/index';
 
 const RELEASE = { version: '4.19.0-okd-scos.16', image: `quay.io/okd/scos-release@sha256:${'1'.repeat(64)}` };

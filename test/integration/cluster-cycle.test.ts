@@ -11,8 +11,9 @@ import { addOverride } from '../../src/core/cluster/overrides';
 import { patchOperator } from '../../src/core/cluster/patch';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL } from '../../src/core/cluster/record';
 import { OkdError } from '../../src/core/errors';
-import { apiRequest, eventually, kubectl, kubectlEnv } from '../support/apiserver/clients';
-import { pushComponentImage } from '../support/apiserver/payload-from-registry';
+import { apiRequest, kubectl, kubectlEnv } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
+import { pushComponentImage } from '../support/cluster/payload';
 import { type OkdPayloadCluster, startOkdPayloadCluster } from '../support/cluster/okd';
 import { cliEnv, runCli } from '../support/cli';
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { apiRequest } from '../support/apiserver/clients';
+import { apiRequest } from '../support/cluster/clients';
 import { type OkdPayloadCluster, startOkdPayloadCluster } from '../support/cluster/okd';
 import { cliEnv, runCli } from '../support/cli';
 

@@ -3,8 +3,9 @@
 // 410 Gone for a watch that starts from one) between a patch and its restore. Both finish.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, kubectl, kubectlEnv } from '../support/apiserver/clients';
-import { pushComponentImage } from '../support/apiserver/payload-from-registry';
+import { kubectl, kubectlEnv } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
+import { pushComponentImage } from '../support/cluster/payload';
 import { cliEnv, runCli } from '../support/cli';
 import { type OkdPayloadCluster, startOkdPayloadCluster } from '../support/cluster/okd';
 

@@ -4,8 +4,9 @@
 // upgrade, as it does during a real OKD upgrade, and the wait goes on to the end.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, kubectl, kubectlEnv } from '../support/apiserver/clients';
-import { pushComponentImage } from '../support/apiserver/payload-from-registry';
+import { kubectl, kubectlEnv } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
+import { pushComponentImage } from '../support/cluster/payload';
 import { type OkdPayloadCluster, startOkdPayloadCluster } from '../support/cluster/okd';
 import { cliEnv, runCli } from '../support/cli';
 

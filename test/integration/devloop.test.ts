@@ -12,7 +12,7 @@ import { restoreOperator } from '../../src/core/cluster/restore';
 import { DevLoopError, type DevLoopResult, runDevLoop } from '../../src/core/devloop';
 import { describeWorkspace } from '../../src/core/workspace';
 import { readRelease } from '../../src/core/release/reader';
-import { kubectl, kubectlEnv } from '../support/apiserver/clients';
+import { kubectl, kubectlEnv } from '../support/cluster/clients';
 import { cliEnv, runCli } from '../support/cli';
 import { skopeoInspect } from '../support/registry';
 import { createSampleOperator, SAMPLE_COMPONENT, type SampleOperator } from '../support/sample-operator';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { eventually } from '../support/apiserver/clients';
+import { eventually } from '../support/eventually';
 import { repoRoot } from '../support/cli';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { processesWithEnv } = require('../../scripts/setup/processes.js') as { processesWithEnv(name: string, value: string): { pid: number; cmdline: string }[] };

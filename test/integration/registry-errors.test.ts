@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fromAbortSignal } from '../../src/core/cancel';
 import { OkdError } from '../../src/core/errors';
 import { RegistryClient } from '../../src/core/registry';
-import { eventually } from '../support/apiserver/clients';
+import { eventually } from '../support/eventually';
 import { type TestRegistry, blobDataPath, buildImage, freePort, randomLayer, startRegistry } from '../support/registry';
 
 /** Reads a stream to its end or its error, recording which happened. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { eventually } from '../support/apiserver/clients';
+import { eventually } from '../support/eventually';
 
 const tool = path.join(__dirname, '..', 'support', 'setup', 'fake-tool.js');
 

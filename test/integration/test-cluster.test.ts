@@ -2,7 +2,8 @@
 // the real deployment and replicaset controllers act, and an API server restart keeps the port and the data.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, kubectl } from '../support/apiserver/clients';
+import { kubectl } from '../support/cluster/clients';
+import { eventually } from '../support/eventually';
 import { startCluster, type Cluster } from '../support/cluster';
 
 describe('the test cluster: a real kube-apiserver with real controllers', { timeout: 300_000 }, () => {

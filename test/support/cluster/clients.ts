@@ -1,4 +1,4 @@
-// Test-side clients for the test API server: raw HTTPS requests, and the real kubectl with an isolated HOME.
+// Test-side clients for the test cluster: raw HTTPS requests, and the real kubectl with an isolated HOME.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
 import { mkdtempSync } from 'node:fs';
@@ -111,20 +111,4 @@ export function kubectlStream(env: NodeJS.ProcessEnv, args: string[]): { child: 
       });
     },
   };
-}
-
-/** Polls `check` until it returns a truthy value. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
-  const started = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
