@@ -103,21 +103,34 @@ async function cvoStatus(cluster: Cluster): Promise<CvoStatus> {
   return (JSON.parse(await cluster.admin('GET', '/status')) as { cvo?: CvoStatus }).cvo ?? { syncs: 0 };
 }
 
-/** A registry with a small payload, and a test cluster whose CVO runs it (applied before this resolves). */
-export async function startOkdPayloadCluster(options: { version?: string; args?: string[] } = {}): Promise<OkdPayloadCluster> {
-  const registry = await startRegistry();
-  const client = new RegistryClient({ insecure: true });
-  let cluster: Cluster | undefined;
+export interface OkdClusterOptions {
+  /** The release image the CVO runs (read from its registry, as the real CVO does). */
+  image: string;
+  /** The version that image holds: resolves once the CVO reports it applied. */
+  version: string;
+  /** Registries spoken to over plain http (the CVO's and the node agent's). */
+  insecureRegistries: string[];
+  /** Extra okd-test-cluster arguments. */
+  args?: string[];
+  /** How long the CVO may take to apply the payload (a full one has hundreds of CRDs). */
+  appliedTimeoutMs?: number;
+}
+
+/** The test cluster running `image` through its CVO, with the product's users; resolves once the payload is applied. */
+export async function startOkdCluster(options: OkdClusterOptions): Promise<OkdCluster> {
+  const base = await startCluster({
+    args: [
+      '--crd-dir', path.join(fixturesDir, 'clusterversion'),
+      '--cvo-release-image', options.image,
+      ...options.insecureRegistries.flatMap((host) => ['--insecure-registry', host]),
+      '--nodes', '1',
+      ...(options.args ?? []),
+    ],
+  });
   try {
-    const release = await pushRegistryPayload(client, registry.host, options.version ?? '4.19.0-okd-scos.16');
-    const image = release.payload.digestPullSpec;
-    cluster = await startCluster({
-      args: ['--crd-dir', path.join(fixturesDir, 'clusterversion'), '--cvo-release-image', image, '--insecure-registry', registry.host, '--nodes', '1', ...(options.args ?? [])],
-    });
-    const users = await setUpUsers(cluster);
-    const kubeconfigPath = path.join(path.dirname(cluster.kubeconfigPath), 'okd-kubeconfig');
-    writeKubeconfig(kubeconfigPath, cluster, users.admin);
-    const base = cluster;
+    const users = await setUpUsers(base);
+    const kubeconfigPath = path.join(path.dirname(base.kubeconfigPath), 'okd-kubeconfig');
+    writeKubeconfig(kubeconfigPath, base, users.admin);
     const okd: OkdCluster = {
       ...base,
       kubeconfigPath,
@@ -136,24 +149,38 @@ export async function startOkdPayloadCluster(options: { version?: string; args?:
     // The payload is applied: the CVO reports the release as done.
     await eventually(async () => {
       const s = await cvoStatus(base);
-      return s.version === release.version && s.completed === true;
-    }, 120_000, `the CVO to apply ${release.version}`).catch(async (error: unknown) => {
+      return s.version === options.version && s.completed === true;
+    }, options.appliedTimeoutMs ?? 120_000, `the CVO to apply ${options.version}`).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; CVO status ${JSON.stringify(await cvoStatus(base))}`);
     });
+    return okd;
+  } catch (error) {
+    await base.stop();
+    throw error;
+  }
+}
+
+/** A registry with a small payload, and a test cluster whose CVO runs it (applied before this resolves). */
+export async function startOkdPayloadCluster(options: { version?: string; args?: string[] } = {}): Promise<OkdPayloadCluster> {
+  const registry = await startRegistry();
+  const client = new RegistryClient({ insecure: true });
+  try {
+    const release = await pushRegistryPayload(client, registry.host, options.version ?? '4.19.0-okd-scos.16');
+    const image = release.payload.digestPullSpec;
+    const cluster = await startOkdCluster({ image, version: release.version, insecureRegistries: [registry.host], ...(options.args ? { args: options.args } : {}) });
     return {
       registry,
       client,
-      cluster: okd,
+      cluster,
       release,
       image,
       async stop() {
-        await base.stop();
+        await cluster.stop();
         await client.close();
         await registry.stop();
       },
     };
   } catch (error) {
-    await cluster?.stop();
     await client.close();
     await registry.stop();
     throw error;
