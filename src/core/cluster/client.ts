@@ -7,8 +7,8 @@ import { type KubeconfigOptions, type LoadedKubeconfig, loadKubeconfig } from '.
 import { ApiRequester, type Query } from './request';
 import { defaultRetryPolicy, type RetryPolicy, retryRead } from './retry';
 import type { ClusterOperator, ClusterVersion, Deployment, JsonPatchOp, Pod } from './types';
-import { inform, type Informer, type InformerHandlers, type InformOptions, type WatchContext, type WatchedObject, watchFrom, type WatchHandle } from './watch';
-import { apiWatchTransport, type WatchEventType } from './watchStream';
+import { inform, type Informer, type InformerHandlers, type InformOptions, type WatchContext, type WatchedObject } from './watch';
+import { apiWatchTransport } from './watchStream';
 
 export interface ConnectOptions extends KubeconfigOptions, ConnectTuning {
   logger?: Logger;
@@ -127,21 +127,6 @@ export class ClusterClient implements ClusterWhere {
    */
   inform<T extends WatchedObject>(path: string, query: Query, handlers: InformerHandlers<T>, options: InformOptions = {}): Informer<T> {
     return inform<T>(this.watchContext, path, query, handlers, options);
-  }
-
-  /**
-   * Watches `path` (a collection URL) from `query.resourceVersion` (none: the current objects come first as
-   * ADDED), resuming from the last event seen when the stream ends or drops and backing off on 429, 5xx and
-   * connection failures. `onError` gets what will not heal (401, 403, a 410 Gone); the watch is over then.
-   * Prefer inform(): a resourceVersion read from an object expires (410) and only a re-list recovers.
-   */
-  watch<T extends WatchedObject>(
-    path: string,
-    query: Record<string, string | undefined>,
-    onEvent: (type: WatchEventType, object: T) => void,
-    onError: (err: Error) => void,
-  ): WatchHandle {
-    return watchFrom<T>(this.watchContext, path, query, onEvent, onError);
   }
 
   /**

@@ -71,8 +71,7 @@ const keyOf = (o: WatchedObject) => `${o.metadata?.namespace ?? ''}/${o.metadata
 class HandlerFailed extends Error {}
 
 interface Sink<T> {
-  /** Present for a list+watch; absent for a watch from a caller's resourceVersion (410 then ends it). */
-  sync?(items: T[]): void;
+  sync(items: T[]): void;
   event(type: ObjectEventType, object: T): void;
   fail(err: Error): void;
   retry?(retry: WatchRetry): void;
@@ -82,7 +81,7 @@ interface Sink<T> {
 const HEALTHY_STREAM_MS = 1_000;
 
 /**
- * The loop behind every watch: LIST (when it has a sink for syncs), watch from the list's resourceVersion, resume
+ * The loop behind every watch: LIST, watch from the list's resourceVersion, resume
  * from the last event's resourceVersion when the stream ends or drops, re-list on 410 Gone, back off on 429/5xx
  * and connection failures, give up on errors that will not heal.
  */
@@ -98,7 +97,6 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
     private readonly path: string,
     private readonly query: Query,
     private readonly sink: Sink<T>,
-    private readonly from: string | undefined,
     private readonly options: InformOptions,
   ) {
     this.what = watchedWhat(path, query);
@@ -129,8 +127,8 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
   private async run(): Promise<void> {
     const { transport, logger, policy } = this.ctx;
     const signal = this.controller.signal;
-    let resourceVersion = this.from;
-    let listed = this.sink.sync === undefined;
+    let resourceVersion: string | undefined;
+    let listed = false;
     let attempt = 0;
     let failing = false;
     let denied = 0;
@@ -151,7 +149,7 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
         if (listing) {
           const list = await transport.list<T>(this.path, this.query, signal);
           if (this.stopped) return;
-          this.deliver(() => this.sink.sync?.(list.items ?? []));
+          this.deliver(() => this.sink.sync(list.items ?? []));
           resourceVersion = list.metadata?.resourceVersion;
           listed = true;
           listing = false;
@@ -177,7 +175,7 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
         if (err instanceof HandlerFailed) return this.fail(err.cause as Error);
         const decision = reconnectDecision(err, failing || resuming, denied);
         if (decision.denied) denied++;
-        if (decision.action === 'relist' && this.sink.sync) {
+        if (decision.action === 'relist') {
           logger.info(`${this.label}: ${decision.why}; listing again`);
           listed = false;
           resourceVersion = undefined;
@@ -234,23 +232,6 @@ export function inform<T extends WatchedObject>(ctx: WatchContext, path: string,
     fail: (err) => handlers.onError(err),
     ...(handlers.onRetry ? { retry: (r: WatchRetry) => handlers.onRetry?.(r) } : {}),
   };
-  const loop = new WatchLoop<T>(ctx, path, query, sink, undefined, options);
+  const loop = new WatchLoop<T>(ctx, path, query, sink, options);
   return { stop: () => loop.stop(), items: () => [...cache.values()] };
-}
-
-/**
- * A watch from the caller's resourceVersion (none: the server sends the current objects as ADDED first). Resumes
- * after a dropped stream and backs off like inform(); a 410 Gone ends it (onError), since only a re-list can
- * recover from that: prefer inform().
- */
-export function watchFrom<T extends WatchedObject>(
-  ctx: WatchContext,
-  path: string,
-  query: Query,
-  onEvent: (type: ObjectEventType, object: T) => void,
-  onError: (err: Error) => void,
-  options: InformOptions = {},
-): WatchHandle {
-  const { resourceVersion, ...rest } = query;
-  return new WatchLoop<T>(ctx, path, rest, { event: onEvent, fail: onError }, resourceVersion, options);
 }
