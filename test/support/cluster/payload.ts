@@ -25,6 +25,20 @@ export const FIXTURE_OPERATORS = [
   { component: 'cluster-monitoring-operator', namespace: 'openshift-monitoring' },
 ];
 
+/**
+ * The fixture operators' Namespaces and ServiceAccounts, as payload files: the CVO creates their Deployments only in
+ * an existing Namespace, and the API server admits their pods only once the ServiceAccount they run as exists.
+ */
+export function operatorManifests(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const include = `  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
+  for (const o of FIXTURE_OPERATORS) {
+    files[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n${include}`;
+    files[`0000_50_${o.component}_00-serviceaccount.yaml`] = `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${o.component}\n  namespace: ${o.namespace}\n${include}`;
+  }
+  return files;
+}
+
 export interface RegistryPayload {
   payload: TestPayload;
   /** Component name -> digest pullspec in the registry. */
@@ -44,13 +58,7 @@ export async function pushRegistryPayload(client: RegistryClient, registry: stri
     annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}`, 'io.openshift.build.commit.id': '0123456789abcdef0123456789abcdef01234567' },
     from: { kind: 'DockerImage', name: pullspec },
   }));
-  const extraFiles: Record<string, string> = {};
-  for (const o of FIXTURE_OPERATORS) {
-    extraFiles[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
-    // The operator Deployments run as a ServiceAccount of the component's name: a real API server's admission
-    // refuses their pods until it exists.
-    extraFiles[`0000_50_${o.component}_00-serviceaccount.yaml`] = `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${o.component}\n  namespace: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
-  }
+  const extraFiles = operatorManifests();
   const payload = await pushTestPayload({ client, registry, repository: 'okd/scos-release', tag, version, tags, extraFiles, small: true, tinyBase: true });
   return { payload, images, version };
 }

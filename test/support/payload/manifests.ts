@@ -147,11 +147,15 @@ kind: ServiceAccount
 metadata:
   name: ${component}
   namespace: ${namespace}
+  annotations:
+    include.release.openshift.io/self-managed-high-availability: "true"
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
   name: system:openshift:operator:${component}
+  annotations:
+    include.release.openshift.io/self-managed-high-availability: "true"
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
 subjects:
 - {kind: ServiceAccount, name: ${component}, namespace: ${namespace}}

@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RegistryClient } from '../../../src/core/registry/client';
 import type { ContainerToolSettings } from '../../../src/core/build/container';
-import { startTestCluster, type TestCluster } from '../apiserver';
-import { FIXTURE_OPERATORS, registryImageExists, registryPayloadSource } from '../apiserver/payload-from-registry';
+import { type OkdCluster, startOkdCluster } from '../cluster/okd';
+import { FIXTURE_OPERATORS, operatorManifests } from '../cluster/payload';
 import { pushTestPayload, type TestPayload } from '../payload/build';
 import { fixtureTags } from '../payload/manifests';
 import { startRegistry, type TestRegistry } from '../registry';
@@ -24,7 +24,8 @@ export interface DevWorld {
   images: Record<string, string>;
   /** Base image for the sample's Dockerfiles (same base layer as the component images). */
   baseImage: string;
-  cluster?: TestCluster;
+  /** The test cluster (a real control plane) running the payload, when asked for. */
+  cluster?: OkdCluster;
   /** A dev repository on the same registry. */
   devRepository: string;
   /** podman/buildah settings for this machine, a fresh store per tool. */
@@ -36,27 +37,16 @@ export async function startDevWorld(options: { cluster?: boolean } = {}): Promis
   const registry = await startRegistry({ proxy: true });
   const client = new RegistryClient({ insecure: true });
   const stores = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-dev-stores-'));
-  let cluster: TestCluster | undefined;
+  let cluster: OkdCluster | undefined;
   try {
     const wanted = new Set(FIXTURE_OPERATORS.map((o) => o.component));
     const tags = await pushComponentImages(fixtureTags().filter((t) => wanted.has(t.name)), { client, registry: registry.host, repository: 'okd/scos-content' });
-    const extraFiles: Record<string, string> = {};
-    for (const o of FIXTURE_OPERATORS) {
-      extraFiles[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
-    }
+    const extraFiles = operatorManifests();
     const version = '4.19.0-okd-scos.16';
     const payload = await pushTestPayload({ client, registry: registry.host, repository: 'okd/scos-release', tag: version, version, tags, extraFiles, small: true, tinyBase: true });
     const baseImage = await pushSampleBase(client, registry.host);
     const releaseImage = payload.digestPullSpec;
-    if (options.cluster) {
-      cluster = await startTestCluster({
-        progressDeadlineScale: 0.002,
-        release: { version, image: releaseImage },
-        payloadSource: registryPayloadSource(client),
-        imageExists: registryImageExists(client),
-      });
-      await cluster.cvo?.payloadAppliedFor(releaseImage, 30_000);
-    }
+    if (options.cluster) cluster = await startOkdCluster({ image: releaseImage, version, insecureRegistries: [registry.host] });
     return {
       registry,
       client,

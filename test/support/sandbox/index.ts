@@ -1,8 +1,8 @@
 import { parsePullspec } from '../../../src/core/pullspec';
 import { RegistryClient } from '../../../src/core/registry/client';
 import { readRelease } from '../../../src/core/release/reader';
-import { startTestCluster, type TestCluster } from '../apiserver/cluster';
-import { FIXTURE_OPERATORS, registryImageExists, registryPayloadSource } from '../apiserver/payload-from-registry';
+import { type OkdCluster, startOkdCluster } from '../cluster/okd';
+import { operatorManifests } from '../cluster/payload';
 import { fixtureTags, type FixtureTag } from '../payload/manifests';
 import { pushTestPayload, type TestPayload } from '../payload/build';
 import { startRegistry, type TestRegistry } from '../registry';
@@ -20,7 +20,7 @@ export interface SandboxOptions {
 }
 
 export interface SandboxCluster {
-  cluster: TestCluster;
+  cluster: OkdCluster;
   /** The kubeconfig for it: contexts `admin` (current) and `viewer` (read-only). */
   kubeconfig: string;
   /** What the cluster runs: ClusterVersion status.desired. */
@@ -37,7 +37,7 @@ export interface Sandbox {
   releases: string[];
   payloads: TestPayload[];
   streams: { name: string; tags: ControllerTag[] }[];
-  /** The test cluster (an OKD-like API server whose CVO runs a payload from this registry), unless noCluster. */
+  /** The test cluster (a real control plane whose CVO runs a payload from this registry), unless noCluster. */
   cluster?: SandboxCluster;
   /** okd.* user settings that point the extension at this sandbox. */
   settings: Record<string, unknown>;
@@ -56,36 +56,20 @@ const demo = [
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
-/** The fixture operators' Namespaces, so the test cluster's CVO can create their Deployments. */
-function namespaceManifests(): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const o of FIXTURE_OPERATORS) {
-    files[`0000_50_${o.component}_00-namespace.yaml`] = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${o.namespace}\n  annotations:\n    include.release.openshift.io/self-managed-high-availability: "true"\n`;
-  }
-  return files;
-}
-
 /**
- * The test cluster running `image` (read through the registry as a real CVO would), with a kubeconfig. Resolves
- * when the CVO has applied the payload and its Deployments have rolled out.
+ * The test cluster running `image` (read through the registry by its CVO, as a real one does), with a kubeconfig.
+ * Resolves when the CVO has applied the payload and its Deployments have rolled out.
  */
 export async function startSandboxCluster(image: string, insecure: string[]): Promise<SandboxCluster> {
   const client = new RegistryClient({ insecure });
-  const release = await readRelease(image, { registry: client });
-  const cluster = await startTestCluster({
-    release: { version: release.version, image },
-    payloadSource: registryPayloadSource(client),
-    imageExists: registryImageExists(client),
-    // A rollout whose image is missing fails after 30 s instead of 10 minutes.
-    progressDeadlineScale: 0.05,
-  });
   try {
-    await cluster.cvo?.payloadAppliedFor(image, 120_000);
-  } catch (err) {
-    await cluster.stop();
-    throw err;
+    const release = await readRelease(image, { registry: client });
+    // A full payload has hundreds of CRDs and dozens of operators: the first pass takes a while.
+    const cluster = await startOkdCluster({ image, version: release.version, insecureRegistries: insecure, appliedTimeoutMs: 300_000 });
+    return { cluster, kubeconfig: cluster.kubeconfigPath, release: { version: release.version, image } };
+  } finally {
+    await client.close();
   }
-  return { cluster, kubeconfig: cluster.kubeconfigPath, release: { version: release.version, image } };
 }
 
 function commitFor(version: string, tag: FixtureTag): string {
@@ -124,7 +108,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       version: release.version,
       tags: images,
       previous: release.previous,
-      extraFiles: namespaceManifests(),
+      extraFiles: operatorManifests(),
       tinyBase: true,
     });
     payloads.push(payload);
