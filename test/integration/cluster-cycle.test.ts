@@ -47,7 +47,7 @@ describe('okd-dev cluster patch / restore against the test cluster', { timeout: 
   it('without an override the CVO reverts a manual patch', async () => {
     const set = await kubectl(kenv, ['-n', NS, 'set', 'image', `deploy/${NAME}`, `${NAME}=${devImage}`]);
     assert.equal(set.code, 0, set.stderr);
-    // The CVO reacts to the change itself (test/integration/apiserver-cvo.test.ts); the limit is only for a CVO that never does.
+    // The CVO reacts to the change through its informers; the limit is only for a CVO that never does.
     await eventually(async () => (await image()) === payloadImage, 15_000, 'the CVO to put the payload image back');
   });
 
