@@ -145,6 +145,30 @@ void test('Palette: Patch Operator picks the operator, takes the image, shows th
   });
 });
 
+void test('Cluster view: while the API server restarts the context row says reconnecting, and it comes back by itself', { timeout: 180_000 }, async (t) => {
+  assert.ok(world && browser);
+  const { page } = browser;
+  const cluster = world.sandbox.cluster?.cluster;
+  assert.ok(cluster, 'the sandbox runs a test cluster');
+
+  await withScreenshotOnFailure(t, browser?.page, 'cluster-reconnecting', async () => {
+    await openViewContainer(page, 'OKD');
+    const context = treeRow(page, 'admin');
+    await context.waitFor({ state: 'visible', timeout: 45_000 });
+    assert.doesNotMatch(await context.innerText(), /reconnecting/);
+    // Down for a while, as during an upgrade's API server rollout; the view's watches find it gone.
+    const restarted = cluster.restartApiServer({ downMs: 8_000 });
+    try {
+      await context.filter({ hasText: /reconnecting/ }).waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'cluster-reconnecting');
+      assert.ok(await treeRow(page, world?.info.cluster.version ?? '').isVisible(), 'the last status stays in view');
+    } finally {
+      await restarted;
+    }
+    await until(page, 'the context row to drop "reconnecting"', async () => !/reconnecting/.test(await context.innerText()), 90_000);
+  });
+});
+
 void test('Palette: Upgrade Cluster picks a pinned release, shows the exact spec.desiredUpdate to confirm, and the Cluster view follows it', { timeout: 180_000 }, async (t) => {
   assert.ok(world && browser);
   const { page } = browser;

@@ -40,13 +40,15 @@ describe('ClusterClient.inform: list+watch that survives a real cluster', () => 
     const seen: string[] = [];
     const errors: Error[] = [];
     const retries: WatchRetry[] = [];
+    const reconnected: number[] = [];
     const handlers: InformerHandlers<FakeObject> = {
       ...(withSync ? { onSync: (items: FakeObject[]) => seen.push(`sync ${items.map((o) => o.metadata.name).join(',')}`) } : {}),
       onEvent: (type, o) => seen.push(`${type} ${o.metadata.name}${type === 'MODIFIED' ? `: ${(o['status'] as { message: string }).message}` : ''}`),
       onError: (err) => errors.push(err),
       onRetry: (r) => retries.push(r),
+      onReconnected: () => reconnected.push(retries.length),
     };
-    return { seen, errors, retries, handlers };
+    return { seen, errors, retries, reconnected, handlers };
   }
 
   const watching = (s: FakeApiServer, n = 1) => until(() => s.streams.size === 1 && s.count('watch') >= n, `watch #${n} to be open`);
@@ -164,6 +166,21 @@ describe('ClusterClient.inform: list+watch that survives a real cluster', () => 
     assert.ok(!logged.some((line) => line.includes(TOKEN)), 'the token is never logged');
   });
 
+  it('says when it hears the server again after a restart, even when nothing changed (the stream opens with no event)', async () => {
+    const { server, client } = await connect();
+    server.put(co('a'));
+    const r = recorder();
+    handles.push(client.inform<FakeObject>(COLLECTION, {}, r.handlers));
+    await watching(server);
+    assert.deepEqual(r.reconnected, [], 'nothing to report before a failure');
+    await server.stop();
+    await until(() => r.retries.length > 0, 'a failed reconnect');
+    await server.restart();
+    await until(() => r.reconnected.length === 1, 'the informer to report the server back');
+    assert.deepEqual(r.seen, ['sync a']);
+    assert.deepEqual(r.errors, []);
+  });
+
   it('honours Retry-After on 429 and backs off on 503 when the watch starts', async () => {
     const delays: number[] = [];
     const { server, client } = await connect({ baseMs: 100, maxMs: 1000, random: () => 1, sleep: async (ms) => void delays.push(ms) });
@@ -239,18 +256,5 @@ describe('ClusterClient.inform: list+watch that survives a real cluster', () => 
     assert.equal(server.requests.length, 1);
     assert.deepEqual(r.seen, []);
     assert.deepEqual(r.errors, []);
-  });
-});
-
-describe('ClusterClient.watch: from a resourceVersion the caller holds', () => {
-  let server: FakeApiServer | undefined;
-  const handles: WatchHandle[] = [];
-  const dirs: string[] = [];
-
-  afterEach(async () => {
-    for (const h of handles.splice(0)) h.stop();
-    await server?.stop();
-    server = undefined;
-    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -41,7 +41,10 @@ export interface InformerHandlers<T> {
   onEvent?(type: ObjectEventType, object: T): void;
   /** The informer gave up (401, 403, another 4xx that will not heal, a handler that threw); it is stopped. */
   onError(err: Error): void;
+  /** The connection failed and is being tried again (backoff); the informer goes on. */
   onRetry?(retry: WatchRetry): void;
+  /** After onRetry: the server answers again (a LIST or the watch stream opened). */
+  onReconnected?(): void;
 }
 
 export interface InformOptions {
@@ -75,6 +78,7 @@ interface Sink<T> {
   event(type: ObjectEventType, object: T): void;
   fail(err: Error): void;
   retry?(retry: WatchRetry): void;
+  reconnected?(): void;
 }
 
 /** A stream that closes this soon without an event counts as a failed attempt (backoff), not a healthy end. */
@@ -135,7 +139,10 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
     // The stream ended or failed: until an answer comes, a denial may be a restarted API server still starting.
     let resuming = false;
     const healed = () => {
-      if (failing) logger.info(`${this.label}: reconnected`);
+      if (failing) {
+        logger.info(`${this.label}: reconnected`);
+        this.sink.reconnected?.();
+      }
       failing = false;
       resuming = false;
       attempt = 0;
@@ -158,7 +165,11 @@ class WatchLoop<T extends WatchedObject> implements WatchHandle {
         const timeoutSeconds = this.timeoutSeconds();
         const query: Query = { ...this.query, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(timeoutSeconds) };
         opened = Date.now();
-        for await (const event of transport.watch<T>(this.path, query, signal, (timeoutSeconds + 60) * 1000)) {
+        // A stream that opens after failures is healed, even before its first event (nothing may change for minutes).
+        const opened200 = () => {
+          if (failing && !this.stopped) healed();
+        };
+        for await (const event of transport.watch<T>(this.path, query, signal, (timeoutSeconds + 60) * 1000, opened200)) {
           if (this.stopped) return;
           delivered = true;
           healed();
@@ -231,6 +242,7 @@ export function inform<T extends WatchedObject>(ctx: WatchContext, path: string,
     event,
     fail: (err) => handlers.onError(err),
     ...(handlers.onRetry ? { retry: (r: WatchRetry) => handlers.onRetry?.(r) } : {}),
+    ...(handlers.onReconnected ? { reconnected: () => handlers.onReconnected?.() } : {}),
   };
   const loop = new WatchLoop<T>(ctx, path, query, sink, options);
   return { stop: () => loop.stop(), items: () => [...cache.values()] };

@@ -58,15 +58,18 @@ export interface ObjectList<T> {
 /** How a watch reaches the API server: a LIST, and a watch stream of events. Tests and other servers plug in here. */
 export interface WatchTransport {
   list<T>(path: string, query: Query, signal: AbortSignal): Promise<ObjectList<T>>;
-  watch<T>(path: string, query: Query, signal: AbortSignal, idleMs: number): AsyncIterable<WatchEvent<T>>;
+  /** `onOpen`: the server answered 200 and the stream is open (before any event). */
+  watch<T>(path: string, query: Query, signal: AbortSignal, idleMs: number, onOpen?: () => void): AsyncIterable<WatchEvent<T>>;
 }
 
 /** The transport over the kubeconfig's API server: GET for the LIST, `?watch=true` for the stream. */
 export function apiWatchTransport(requester: ApiRequester): WatchTransport {
   return {
     list: (path, query, signal) => requester.getJson(path, query, signal),
-    watch: async function* <T>(path: string, query: Query, signal: AbortSignal, idleMs: number) {
-      yield* watchEvents<T>(await requester.openStream(path, { ...query, watch: 'true' }, signal, idleMs));
+    watch: async function* <T>(path: string, query: Query, signal: AbortSignal, idleMs: number, onOpen?: () => void) {
+      const stream = await requester.openStream(path, { ...query, watch: 'true' }, signal, idleMs);
+      onOpen?.();
+      yield* watchEvents<T>(stream);
     },
   };
 }

@@ -58,9 +58,11 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
     }
     case 'context':
       item = new vscode.TreeItem(node.context, None);
-      item.description = node.server;
-      item.tooltip = md(`**Context** \`${node.context}\`\n\nServer: ${node.server}\n\nUser: \`${node.user}\``);
-      item.iconPath = icon('server-environment');
+      item.description = node.reconnecting ? `reconnecting · ${node.server}` : node.server;
+      item.tooltip = md(
+        [`**Context** \`${node.context}\``, `Server: ${node.server}`, `User: \`${node.user}\``, ...(node.reconnecting ? [`Reconnecting: ${node.reconnecting}. The rows below are what was last seen.`] : [])].join('\n\n'),
+      );
+      item.iconPath = node.reconnecting ? icon('sync~spin', 'list.warningForeground') : icon('server-environment');
       item.contextValue = 'okd.cluster.context';
       break;
     case 'release': {

@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
-import { watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
+import { type ConnectionHandlers, watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
 import { kubeconfigFiles } from '../../core/cluster/kubeconfig';
 import { patchedSelector } from '../../core/cluster/restore';
 import type { ClusterStatus } from '../../core/cluster/status';
@@ -22,7 +22,8 @@ export type ClusterState =
   /** No kubeconfig anywhere: the view's welcome text explains where it looks. */
   | { kind: 'none' }
   | { kind: 'error'; message: string }
-  | { kind: 'connected'; status: ClusterStatus };
+  /** `reconnecting`: a watch lost the API server and is trying again (why), the status shown is the last seen. */
+  | { kind: 'connected'; status: ClusterStatus; reconnecting?: string };
 
 /** `okd.cluster.state` as the package.json when-clauses know it. */
 export function contextState(state: ClusterState): 'none' | 'connected' | 'error' | undefined {
@@ -60,6 +61,8 @@ export class ClusterModel implements vscode.Disposable {
   private live: LiveStatus = emptyLiveStatus();
   private timer: NodeJS.Timeout | undefined;
   private watchedPatched = new Set<string>();
+  /** Watches trying to reach the API server again: watch -> why. */
+  private readonly reconnecting = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<ClusterState>();
   readonly onDidChange = this.changed.event;
 
@@ -149,7 +152,7 @@ export class ClusterModel implements vscode.Disposable {
       const live = await readLiveStatus(client);
       if (generation !== this.generation) return;
       this.live = live;
-      this.setState({ kind: 'connected', status: liveClusterStatus(client, live) });
+      this.setState(this.connectedState(liveClusterStatus(client, live)));
     } catch (err) {
       if (generation !== this.generation) return;
       this.failed(err);
@@ -197,6 +200,7 @@ export class ClusterModel implements vscode.Disposable {
       this.schedule(false);
     };
     const readable = (part: StatusPart) => this.live.unreadable[part] === undefined;
+    const connection = (watch: string) => this.connectionHandlers(watch, current);
     this.logger.debug('cluster: watching ClusterVersion, ClusterOperators and patched Deployments and DaemonSets');
     const add = (part: StatusPart, handle: Promise<WatchHandle>) =>
       handle.then(
@@ -219,6 +223,7 @@ export class ClusterModel implements vscode.Disposable {
             this.schedule(true);
           },
           onError('clusterVersion'),
+          connection('clusterVersion'),
         ),
       );
     }
@@ -232,13 +237,14 @@ export class ClusterModel implements vscode.Disposable {
             this.schedule(false);
           },
           onError('clusterOperators'),
+          connection('clusterOperators'),
         ),
       );
     }
     // New patches show up through the label; a restore removes the label, which only a watch by name sees.
     for (const kind of PATCHABLE_KINDS) {
       if (!readable(kind)) continue;
-      this.watches.push(client.inform<PatchableWorkload>(workloadCollectionPath(kind), { labelSelector: patchedSelector }, { onEvent: () => this.schedule(true), onError: onError(kind) }));
+      this.watches.push(client.inform<PatchableWorkload>(workloadCollectionPath(kind), { labelSelector: patchedSelector }, { onEvent: () => this.schedule(true), onError: onError(kind), ...connection(kind) }));
     }
   }
 
@@ -253,13 +259,42 @@ export class ClusterModel implements vscode.Disposable {
         client.inform<PatchableWorkload>(
           workloadCollectionPath(kind, w.metadata.namespace),
           { fieldSelector: `metadata.name=${w.metadata.name}` },
-          { onSync: () => this.schedule(true), onEvent: () => this.schedule(true), onError: () => this.watchedPatched.delete(key) },
+          {
+            onSync: () => this.schedule(true),
+            onEvent: () => this.schedule(true),
+            onError: () => {
+              this.watchedPatched.delete(key);
+              if (this.reconnecting.delete(key)) this.schedule(false);
+            },
+            ...this.connectionHandlers(key, () => this.client === client),
+          },
         ),
       );
     }
   }
 
+  /** A watch that lost the server marks the view reconnecting until every such watch hears the server again. */
+  private connectionHandlers(watch: string, current: () => boolean): ConnectionHandlers {
+    return {
+      onRetry: (retry) => {
+        if (!current()) return;
+        const fresh = !this.reconnecting.has(watch);
+        this.reconnecting.set(watch, retry.why);
+        if (fresh) this.schedule(false);
+      },
+      onReconnected: () => {
+        if (current() && this.reconnecting.delete(watch)) this.schedule(false);
+      },
+    };
+  }
+
+  private connectedState(status: ClusterStatus): ClusterState {
+    const why = this.reconnecting.values().next().value;
+    return { kind: 'connected', status, ...(why ? { reconnecting: why } : {}) };
+  }
+
   private stopWatches(): void {
+    this.reconnecting.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const w of this.watches) w.stop();
@@ -282,8 +317,10 @@ export class ClusterModel implements vscode.Disposable {
     const generation = this.generation;
     if (!client || this.stateValue.kind !== 'connected') return;
     try {
-      const stale = PATCHABLE_KINDS.filter((kind) => this.live.unreadable[kind] === undefined && (this.relist || !this.live.patched[kind]));
-      this.relist = false;
+      // While a watch cannot reach the server a list would fail too: show what was last seen, list once it is back.
+      const offline = this.reconnecting.size > 0;
+      const stale = offline ? [] : PATCHABLE_KINDS.filter((kind) => this.live.unreadable[kind] === undefined && (this.relist || !this.live.patched[kind]));
+      if (!offline) this.relist = false;
       if (stale.length) {
         const next: LiveStatus = { ...this.live, patched: { ...this.live.patched }, unreadable: { ...this.live.unreadable } };
         await Promise.all(stale.map((kind) => readPart(client, next, kind)));
@@ -294,7 +331,7 @@ export class ClusterModel implements vscode.Disposable {
           this.watchPatched(kind, this.live.patched[kind] ?? []);
         }
       }
-      this.setState({ kind: 'connected', status: liveClusterStatus(client, this.live) });
+      this.setState(this.connectedState(liveClusterStatus(client, this.live)));
     } catch (err) {
       if (generation === this.generation) this.failed(err);
     }

@@ -12,7 +12,8 @@ export type ClusterNode =
   | { kind: 'error'; id: string; message: string }
   /** A part the user may not read (403): `Cluster Operators: not allowed to list ... (user X)`. */
   | { kind: 'unreadable'; id: string; title: string; unreadable: UnreadablePart }
-  | { kind: 'context'; id: string; context: string; server: string; user: string }
+  /** `reconnecting`: why the watches cannot reach the server right now (the rows below are the last seen). */
+  | { kind: 'context'; id: string; context: string; server: string; user: string; reconnecting?: string }
   | { kind: 'release'; id: string; version?: string; image?: string; conditions: ClusterStatus['conditions'] }
   | { kind: 'group'; id: string; group: 'history' | 'overrides' | 'patched' | 'clusterOperators'; count: number; problems: number; unreadable?: number }
   | { kind: 'history'; id: string; entry: HistoryEntry }
@@ -56,14 +57,14 @@ const unreadableOf = (status: ClusterStatus, part: UnreadablePart['part']) => (s
  * the user may not read is one row saying so in place of its group (the ClusterVersion's: in place of the
  * release, history and overrides); patched workloads of a kind they may not list are a row inside the group. Pure.
  */
-export function rootNodes(status: ClusterStatus, workspaces: readonly WorkspaceBuild[] = []): ClusterNode[] {
+export function rootNodes(status: ClusterStatus, workspaces: readonly WorkspaceBuild[] = [], reconnecting?: string): ClusterNode[] {
   const cv = unreadableOf(status, 'clusterVersion');
   const cos = unreadableOf(status, 'clusterOperators');
   const patched = unreadableOf(status, 'patched');
   // Every kind of patched workload unreadable: nothing of the group can be shown.
   const noPatched = status.patched.length === 0 && patched.length >= PATCHABLE_KINDS.length;
   return [
-    { kind: 'context', id: 'context', context: status.context, server: status.server, user: status.user },
+    { kind: 'context', id: 'context', context: status.context, server: status.server, user: status.user, ...(reconnecting ? { reconnecting } : {}) },
     ...(cv.length
       ? cv.map(unreadableNode)
       : [{ kind: 'release', id: 'release', ...(status.release?.version ? { version: status.release.version } : {}), ...(status.release?.image ? { image: status.release.image } : {}), conditions: status.conditions } satisfies ClusterNode]),

@@ -20,7 +20,7 @@ export class ClusterTreeProvider {
       const state = await this.model.load();
       switch (state.kind) {
         case 'connected':
-          return rootNodes(state.status, this.workspaces());
+          return rootNodes(state.status, this.workspaces(), state.reconnecting);
         case 'error':
           return [{ kind: 'error', id: 'error', message: state.message }];
         default:
