@@ -300,6 +300,25 @@ describe('rollouts against a real control plane (no kubelet)', { timeout: 600_00
     assert.ok(!progress.seen.some((m) => /decoy/.test(m)), progress.seen.join('\n'));
   });
 
+  it('a DaemonSet the quota forbids: no condition says so, the wait names the controller\'s FailedCreate Event', async () => {
+    const ns = 'ds-quota';
+    await namespace(ns);
+    await create(`/api/v1/namespaces/${ns}/resourcequotas`, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } });
+    await eventually(async () => (await api('GET', `/api/v1/namespaces/${ns}/resourcequotas/no-pods`)).json.status?.hard, 60_000, 'the usage of quota no-pods');
+    await create(`/apis/apps/v1/namespaces/${ns}/daemonsets`, daemonSet(ns, 'agent'));
+    const err = await waitForRollout(client, { kind: 'DaemonSet', namespace: ns, name: 'agent', timeoutMs: 120_000 }).then(
+      () => assert.fail('the rollout completed under a quota of 0 pods'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof OkdError, String(err));
+    assert.match(err.message, new RegExp(`^rollout of DaemonSet ${ns}/agent failed: FailedCreate: Error creating: pods "agent-[a-z0-9]+" is forbidden: exceeded quota: no-pods, requested: pods=1, used: pods=0, limited: pods=0$`));
+    // The same words kubectl describe shows, from the Event the daemonset controller wrote.
+    const events = (await api('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=reason%3DFailedCreate`)).json.items as { message: string }[];
+    assert.ok(events.some((e) => err.message.endsWith(`FailedCreate: ${e.message}`)), JSON.stringify(events.map((e) => e.message)));
+    const live = (await api('GET', `/apis/apps/v1/namespaces/${ns}/daemonsets/agent`)).json;
+    assert.equal(live.status.conditions, undefined, 'a DaemonSet has no ReplicaFailure condition to read');
+  });
+
   it('a DaemonSet\'s rollout status is kubectl\'s: no node for it, one node, an OnDelete strategy', async () => {
     const ns = 'daemons';
     await namespace(ns);

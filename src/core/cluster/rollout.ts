@@ -1,6 +1,7 @@
 import { type CancellationTokenLike, CancelledError } from '../cancel';
 import { OkdError } from '../errors';
 import type { ClusterClient, WatchHandle } from './client';
+import { failedCreateSelector, type KubeEvent, latestCreateFailure } from './createFailures';
 import { type PodProblem, podProblem } from './pods';
 import { labelSelectorString } from './selector';
 import { conditionOf, type DaemonSet, type Deployment, type PatchableKind, type PatchableWorkload, type Pod } from './types';
@@ -146,7 +147,7 @@ export function daemonSetStatusView(daemon: DaemonSet): StatusView {
  * is when a new pod cannot start, and `strategy` failed for an OnDelete DaemonSet (its pods change only when
  * deleted: there is no rollout to wait for). A DaemonSet has no progress deadline; the caller's timeout is it.
  */
-export function daemonSetRolloutState(daemon: DaemonSet, pods: Pod[], expect: RolloutExpectation = {}): RolloutState {
+export function daemonSetRolloutState(daemon: DaemonSet, pods: Pod[], expect: RolloutExpectation = {}, createFailure?: string): RolloutState {
   const s = daemon.status ?? {};
   const progress: RolloutProgress = { replicas: s.desiredNumberScheduled ?? 0, updated: s.updatedNumberScheduled ?? 0, ready: s.numberReady ?? 0, available: s.numberAvailable ?? 0, message: '' };
   const where = describeWorkload('DaemonSet', daemon.metadata.namespace, daemon.metadata.name);
@@ -168,13 +169,15 @@ export function daemonSetRolloutState(daemon: DaemonSet, pods: Pod[], expect: Ro
   const fatal = problems.find((p) => p.fatal);
   if (fatal) return failed(where, progress, 'pods', fatal.message);
   if (view.done) return { state: 'complete', progress: { ...progress, message: view.message } };
+  // No ReplicaFailure condition on a DaemonSet: the controller's FailedCreate Event says why pods are missing.
+  if (createFailure) return failed(where, progress, 'replicas', `FailedCreate: ${createFailure}`);
   const problem = problems[0]?.message;
   return { state: 'progressing', progress: { ...progress, message: problem ? `${view.message} (${problem})` : view.message } };
 }
 
 /** The rollout state of either kind. Pure. */
-export function workloadRolloutState(kind: PatchableKind, workload: PatchableWorkload, pods: Pod[], expect: RolloutExpectation = {}): RolloutState {
-  return kind === 'DaemonSet' ? daemonSetRolloutState(workload as DaemonSet, pods, expect) : rolloutState(workload as Deployment, pods, expect);
+export function workloadRolloutState(kind: PatchableKind, workload: PatchableWorkload, pods: Pod[], expect: RolloutExpectation = {}, createFailure?: string): RolloutState {
+  return kind === 'DaemonSet' ? daemonSetRolloutState(workload as DaemonSet, pods, expect, createFailure) : rolloutState(workload as Deployment, pods, expect);
 }
 
 export interface WaitForRolloutOptions {
@@ -206,6 +209,9 @@ export async function waitForRollout(client: ClusterClient, options: WaitForRoll
   let workload = await client.retryRead(() => getWorkload(client, kind, namespace, name), { what: `get ${where}`, ...(options.token ? { token: options.token } : {}) });
   const selector = labelSelectorString(workload.spec?.selector, `the selector of ${where}`);
   const pods = new Map<string, Pod>();
+  const events = new Map<string, KubeEvent>();
+  // FailedCreate Events from before this wait are about an earlier rollout (a minute of slack for clock skew).
+  const since = Date.now() - 60_000;
 
   return new Promise<RolloutState>((resolve, reject) => {
     const watches: WatchHandle[] = [];
@@ -222,7 +228,7 @@ export async function waitForRollout(client: ClusterClient, options: WaitForRoll
     };
     const evaluate = () => {
       if (settled) return;
-      const state = workloadRolloutState(kind, workload, [...pods.values()], options.expect);
+      const state = workloadRolloutState(kind, workload, [...pods.values()], options.expect, latestCreateFailure(events.values(), since));
       if (state.progress.message !== lastMessage) {
         lastMessage = state.progress.message;
         options.onProgress?.(state.progress);
@@ -243,8 +249,9 @@ export async function waitForRollout(client: ClusterClient, options: WaitForRoll
     // Gone); the rollout is judged once both are known.
     let listedWorkload = false;
     let listedPods = false;
+    let listedEvents = kind !== 'DaemonSet';
     const judge = () => {
-      if (listedWorkload && listedPods) evaluate();
+      if (listedWorkload && listedPods && listedEvents) evaluate();
     };
     const gone = () => finish(new OkdError('not-found', `${where} was deleted during its rollout`));
     watches.push(
@@ -285,5 +292,31 @@ export async function waitForRollout(client: ClusterClient, options: WaitForRoll
         },
       ),
     );
+    if (kind === 'DaemonSet') {
+      watches.push(
+        client.inform<KubeEvent>(
+          `/api/v1/namespaces/${namespace}/events`,
+          { fieldSelector: failedCreateSelector(kind, name, workload.metadata.uid) },
+          {
+            onSync: (items) => {
+              events.clear();
+              for (const e of items) events.set(e.metadata.name, e);
+              listedEvents = true;
+              judge();
+            },
+            onEvent: (type, e) => {
+              if (type === 'DELETED') events.delete(e.metadata.name);
+              else events.set(e.metadata.name, e);
+              judge();
+            },
+            // Events may be unreadable to a user who may watch the DaemonSet: judge without them.
+            onError: () => {
+              listedEvents = true;
+              judge();
+            },
+          },
+        ),
+      );
+    }
   });
 }
