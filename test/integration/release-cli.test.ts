@@ -204,7 +204,23 @@ describe('okd-dev release info and diff against a real registry', () => {
       const env = cliEnv();
       const message = await errorOf(['release', 'info', payload.pullSpec, '--insecure'], env);
       assert.match(message, new RegExp(`^error: blob ${payload.topLayer.digest} .*does not match its digest`));
-      assert.equal(fs.existsSync(path.join(env.OKD_DEV_CACHE_DIR as string, 'payloads')) && fs.readdirSync(path.join(env.OKD_DEV_CACHE_DIR as string, 'payloads')).length, false, 'nothing cached');
+      assert.equal(fs.existsSync(path.join(env.OKD_DEV_CACHE_DIR as string, 'payloads')), false, 'nothing cached');
+    });
+
+    it('a release cache every user may write to: refused before anything is read from it or written', async () => {
+      const client = new RegistryClient({ insecure: true });
+      const payload = await pushTestPayload({ client, registry: registry.host, repository: 'okd/shared-cache', tag: '1', version: '4.19.0-shared-cache', tinyBase: true, small: true });
+      const env = cliEnv();
+      const dir = env.OKD_DEV_CACHE_DIR as string;
+      fs.mkdirSync(dir, { recursive: true });
+      fs.chmodSync(dir, 0o777);
+      const r = await runCli(['release', 'info', payload.pullSpec, '--insecure'], env);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, new RegExp(`^error: the release cache ${dir} is writable by every user \\(mode 777\\): its entries could have been put there by someone else\\. Run \`chmod 700 ${dir}\` if it is yours`));
+      assert.deepEqual(fs.readdirSync(dir), []);
+      fs.chmodSync(dir, 0o700);
+      const ok = await runCli(['release', 'info', payload.pullSpec, '--insecure'], env);
+      assert.equal(ok.code, 0, ok.stderr);
     });
 
     it('a truncated gzip layer', async () => {

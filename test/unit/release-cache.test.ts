@@ -43,14 +43,14 @@ describe('release cache writes', () => {
       Date.now = now;
     }
     assert.deepEqual((await cache.get(DIGEST_A))?.digest, DIGEST_A);
-    assert.deepEqual(fs.readdirSync(path.join(cache.dir, 'payloads')), [`${'a'.repeat(64)}.json`]);
+    assert.deepEqual(fs.readdirSync(path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA}`)), [`${'a'.repeat(64)}.json`]);
   });
 
   it('keeps the files as the top layer blob, not as JSON, and reads them back', async () => {
     const cache = new ReleaseCache(path.join(root, 'blob'));
     const files = Object.fromEntries(releaseManifests({ version: '4.19.0-okd-scos.1', small: true }));
     const put = await cachePayload(cache, payload(files));
-    const entry = fs.readFileSync(path.join(cache.dir, 'payloads', `${'a'.repeat(64)}.json`), 'utf8');
+    const entry = fs.readFileSync(path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA}`, `${'a'.repeat(64)}.json`), 'utf8');
     assert.ok(!entry.includes('image-references'), 'the entry holds no file contents');
     const blob = path.join(cache.dir, 'blobs', 'sha256', (put.layers[0] as string).slice('sha256:'.length));
     assert.ok(fs.statSync(blob).size < Buffer.byteLength(JSON.stringify(files)) / 4, 'the compressed layer is far smaller than the files');
@@ -58,9 +58,10 @@ describe('release cache writes', () => {
     assert.deepEqual((await cache.list()).map((p) => p.files), [files]);
   });
 
-  it('treats a damaged blob, a missing blob and an entry of the old schema as misses', async () => {
+  it('treats a damaged blob, a missing blob and an entry that is not what its name says as misses', async () => {
     const cache = new ReleaseCache(path.join(root, 'damaged'));
     const put = await cachePayload(cache, payload());
+    const entryFile = path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA}`, `${'a'.repeat(64)}.json`);
     const blob = path.join(cache.dir, 'blobs', 'sha256', (put.layers[0] as string).slice('sha256:'.length));
     const bytes = fs.readFileSync(blob);
     bytes[bytes.length - 1] ^= 0xff;
@@ -68,10 +69,50 @@ describe('release cache writes', () => {
     assert.equal(await cache.get(DIGEST_A), undefined, 'a blob that does not match its digest');
     fs.rmSync(blob);
     assert.equal(await cache.get(DIGEST_A), undefined, 'a missing blob');
-    fs.writeFileSync(path.join(cache.dir, 'payloads', `${'a'.repeat(64)}.json`), JSON.stringify({ ...put, schema: 1 }));
-    assert.equal(await cache.get(DIGEST_A), undefined, 'schema 1');
-    assert.deepEqual(fs.readdirSync(path.join(cache.dir, 'payloads')), [], 'the old entry is removed');
-    assert.deepEqual(await cache.list(), []);
+    await cachePayload(cache, payload());
+    // Another payload's entry copied under this digest's name.
+    const other = await cachePayload(cache, { ...payload(), digest: DIGEST_B, pullSpec: `quay.io/okd/scos-release@${DIGEST_B}` });
+    fs.copyFileSync(path.join(path.dirname(entryFile), `${'b'.repeat(64)}.json`), entryFile);
+    assert.equal(await cache.get(DIGEST_A), undefined, 'an entry naming another digest');
+    assert.equal((await cache.get(DIGEST_B))?.digest, other.digest);
+    await cache.putRelease(DIGEST_B, 'linux/amd64', { version: 'b', manifests: [] } as never);
+    const models = path.join(cache.dir, 'releases', 'v3');
+    fs.copyFileSync(path.join(models, fs.readdirSync(models)[0] as string), path.join(models, `${ReleaseCache.key(DIGEST_A, 'linux/amd64')}.json`));
+    assert.equal(await cache.getRelease(DIGEST_A, 'linux/amd64'), undefined, 'a release model of another payload');
+  });
+
+  it('keeps entries of other schema versions side by side: an older okd-dev sharing the folder loses nothing', async () => {
+    const cache = new ReleaseCache(path.join(root, 'versions'));
+    const put = await cachePayload(cache, payload());
+    // Where okd-dev before the versioned layout kept its entries, and a newer version's folder.
+    const old = path.join(cache.dir, 'payloads', `${'a'.repeat(64)}.json`);
+    fs.writeFileSync(old, JSON.stringify({ ...put, schema: 1 }));
+    fs.mkdirSync(path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA + 1}`));
+    const newer = path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA + 1}`, `${'a'.repeat(64)}.json`);
+    fs.writeFileSync(newer, JSON.stringify({ ...put, schema: CACHE_SCHEMA + 1, shape: 'unknown to us' }));
+    assert.equal((await cache.get(DIGEST_A))?.digest, DIGEST_A);
+    assert.equal((await cache.list()).length, 1);
+    assert.ok(fs.existsSync(old) && fs.existsSync(newer), 'neither version removes the other\'s entries');
+  });
+
+  it('makes its folders private and its files readable by the user only; refuses a folder every user may write to', async () => {
+    const cache = new ReleaseCache(path.join(root, 'private', 'okd-dev'));
+    await cachePayload(cache, payload());
+    assert.equal(fs.statSync(cache.dir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA}`)).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(cache.dir, 'payloads', `v${CACHE_SCHEMA}`, `${'a'.repeat(64)}.json`)).mode & 0o777, 0o600);
+    const shared = path.join(root, 'shared');
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o777);
+    const unsafe = new ReleaseCache(shared);
+    const refused = (e: unknown) => {
+      assert.match((e as Error).message, new RegExp(`^the release cache ${shared} is writable by every user \\(mode 777\\): its entries could have been put there by someone else$`));
+      assert.match((e as { hint?: string }).hint ?? '', /chmod 700/);
+      return true;
+    };
+    await assert.rejects(unsafe.get(DIGEST_A), refused);
+    await assert.rejects(cachePayload(unsafe, payload()), refused);
+    assert.deepEqual(fs.readdirSync(shared), [], 'nothing written into it');
   });
 
   it('remembers what a tag named under a hashed name inside the cache, per view', async () => {

@@ -38,19 +38,24 @@ export interface TagMemo {
   resolvedAt: string;
 }
 
-/** 2: the files are kept as the top layer blob under blobs/sha256/ (1 kept them as JSON in the entry). */
+/** 2: the files are kept as the top layer blob under blobs/sha256/ (1 kept them as JSON in the entry). Entries of
+ * schema N live in payloads/vN/ (1 and 2 before this layout: payloads/, left alone for the version that wrote them). */
 export const CACHE_SCHEMA = 2;
 /** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
 export const RELEASE_SCHEMA = 3;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-/** Writes through a temp file next to `target` (unique even for writes of the same key in one millisecond) and a rename. */
+/**
+ * Writes through a temp file next to `target` (unique even for writes of the same key in one millisecond) and a
+ * rename. Folders are made private (0700) and files readable by the user only (0600): a cache holds what private
+ * registries served.
+ */
 async function writeAtomic(target: string, text: string | Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const temp = `${target}.${process.pid}.${randomUUID()}.tmp`;
   try {
-    await fs.writeFile(temp, text);
+    await fs.writeFile(temp, text, { mode: 0o600, flag: 'wx' });
     await fs.rename(temp, target);
   } catch (err) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
@@ -73,11 +78,43 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home = os.
 }
 
 /**
+ * Refuses a cache folder another user could write to (world-writable, or owned by someone else): its entries could
+ * have been planted. Creates it private (0700) when it does not exist yet.
+ */
+async function checkCacheDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
+  let st: Awaited<ReturnType<typeof fs.stat>>;
+  try {
+    st = await fs.stat(dir);
+  } catch {
+    return; // not there and not creatable: every read is a miss, every write fails with its own error
+  }
+  if (!st.isDirectory()) return; // unusable rather than unsafe: reads miss, writes fail and are reported
+  const uid = process.getuid?.();
+  const others = (st.mode & 0o002) !== 0;
+  const foreign = uid !== undefined && st.uid !== uid;
+  if (others || foreign) {
+    const why = others ? `is writable by every user (mode ${(st.mode & 0o777).toString(8)})` : `belongs to another user (uid ${st.uid})`;
+    throw new OkdError('invalid-input', `the release cache ${dir} ${why}: its entries could have been put there by someone else`, `run \`chmod 700 ${dir}\` if it is yours, or point OKD_DEV_CACHE_DIR (okd.cacheDir in the editor) at a private folder`);
+  }
+}
+
+/**
  * Payloads read before, keyed by manifest digest (plus the platform for a manifest list). Every file name is
  * derived from a validated digest, so nothing is written outside `dir`; writes are atomic (temp file + rename).
+ * Entries live under their schema version (`payloads/v2/`, `releases/v3/`), so an older and a newer okd-dev sharing
+ * the folder each keep their own; blobs are named by digest and shared.
  */
 export class ReleaseCache {
+  private checked: Promise<void> | undefined;
+
   constructor(readonly dir: string) {}
+
+  /** The folder is safe to use (checked once per cache). */
+  private ready(): Promise<void> {
+    this.checked ??= checkCacheDir(this.dir);
+    return this.checked;
+  }
 
   static key(digest: string, platform?: string): string {
     if (!DIGEST.test(digest)) throw new OkdError('invalid-input', `'${digest}' is not a sha256 digest`);
@@ -86,7 +123,11 @@ export class ReleaseCache {
   }
 
   private file(key: string): string {
-    return path.join(this.dir, 'payloads', `${key}.json`);
+    return path.join(this.payloadsDir(), `${key}.json`);
+  }
+
+  private payloadsDir(): string {
+    return path.join(this.dir, 'payloads', `v${CACHE_SCHEMA}`);
   }
 
   private blobFile(digest: string): string {
@@ -95,9 +136,11 @@ export class ReleaseCache {
   }
 
   async get(digest: string, platform?: string): Promise<CachedPayload | undefined> {
+    await this.ready();
     for (const key of platform ? [ReleaseCache.key(digest, platform), ReleaseCache.key(digest)] : [ReleaseCache.key(digest)]) {
       const payload = await this.readEntry(this.file(key));
-      if (payload) return payload;
+      // The entry must be the one its name says (a copied or planted file is a miss).
+      if (payload && (payload.listDigest ?? payload.digest) === digest) return payload;
     }
     return undefined;
   }
@@ -109,11 +152,7 @@ export class ReleaseCache {
   private async readEntry(file: string): Promise<CachedPayload | undefined> {
     try {
       const entry = JSON.parse(await fs.readFile(file, 'utf8')) as PayloadEntry;
-      if (entry.schema !== CACHE_SCHEMA) {
-        // An entry of an older version (schema 1 held megabytes of JSON): drop it, the next read writes it anew.
-        await fs.rm(file, { force: true });
-        return undefined;
-      }
+      if (entry.schema !== CACHE_SCHEMA || !Array.isArray(entry.layers) || !entry.layers.every((l) => DIGEST.test(l))) return undefined;
       const top = entry.layers[entry.layers.length - 1];
       if (!top) return undefined;
       const layer = await fs.readFile(this.blobFile(top));
@@ -127,9 +166,11 @@ export class ReleaseCache {
 
   /** Keeps a payload: its top layer's bytes (`topLayer`, verified by the reader) and the entry that names them. */
   async put(payload: CachedPayload, topLayer: Buffer, platform?: string): Promise<void> {
+    await this.ready();
     const key = ReleaseCache.key(payload.listDigest ?? payload.digest, payload.listDigest ? platform : undefined);
     const top = payload.layers[payload.layers.length - 1];
     if (!top) throw new OkdError('invalid-input', `payload ${payload.pullSpec} has no layers to cache`);
+    if (sha256Digest(topLayer) !== top) throw new OkdError('integrity', `the top layer given for ${payload.pullSpec} is not ${top}`);
     const { files: _files, ...entry } = payload;
     // The blob first: an entry is never on disk without the bytes it names. Blobs are named by content, so one
     // already there is kept (it is checked against its digest when read).
@@ -143,18 +184,20 @@ export class ReleaseCache {
    * per payload key and per view (`multi` for a list read as a whole, or the chosen platform).
    */
   async getRelease(digest: string, view: string): Promise<Release | undefined> {
+    await this.ready();
     try {
-      const parsed = JSON.parse(await fs.readFile(this.releaseFile(digest, view), 'utf8')) as { schema: number; release: Release };
-      return parsed.schema === RELEASE_SCHEMA ? parsed.release : undefined;
+      const parsed = JSON.parse(await fs.readFile(this.releaseFile(digest, view), 'utf8')) as { schema: number; digest?: string; release: Release };
+      return parsed.schema === RELEASE_SCHEMA && parsed.digest === digest ? parsed.release : undefined;
     } catch {
       return undefined;
     }
   }
 
   async putRelease(digest: string, view: string, release: Release): Promise<void> {
+    await this.ready();
     const target = this.releaseFile(digest, view);
     const listed: Release = { ...release, manifests: release.manifests.map(({ content: _content, ...manifest }) => manifest) };
-    await writeAtomic(target, JSON.stringify({ schema: RELEASE_SCHEMA, release: listed }));
+    await writeAtomic(target, JSON.stringify({ schema: RELEASE_SCHEMA, digest, release: listed }));
   }
 
   /**
@@ -163,11 +206,13 @@ export class ReleaseCache {
    */
   async putTag(pullSpec: string, view: string, digest: string): Promise<void> {
     ReleaseCache.key(digest);
+    await this.ready();
     const memo: TagMemo = { pullSpec, view, digest, resolvedAt: new Date().toISOString() };
     await writeAtomic(this.tagFile(pullSpec, view), JSON.stringify(memo));
   }
 
   async getTag(pullSpec: string, view: string): Promise<TagMemo | undefined> {
+    await this.ready();
     try {
       const memo = JSON.parse(await fs.readFile(this.tagFile(pullSpec, view), 'utf8')) as TagMemo;
       return memo.pullSpec === pullSpec && memo.view === view && DIGEST.test(memo.digest) ? memo : undefined;
@@ -181,20 +226,21 @@ export class ReleaseCache {
   }
 
   private releaseFile(digest: string, view: string): string {
-    return path.join(this.dir, 'releases', `${ReleaseCache.key(digest, view)}.json`);
+    return path.join(this.dir, 'releases', `v${RELEASE_SCHEMA}`, `${ReleaseCache.key(digest, view)}.json`);
   }
 
   /** Every cached payload, for indexes such as the hover's "which release has this digest". */
   async list(): Promise<CachedPayload[]> {
+    await this.ready();
     let names: string[];
     try {
-      names = await fs.readdir(path.join(this.dir, 'payloads'));
+      names = await fs.readdir(this.payloadsDir());
     } catch {
       return [];
     }
     const out: CachedPayload[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
-      const payload = await this.readEntry(path.join(this.dir, 'payloads', name));
+      const payload = await this.readEntry(path.join(this.payloadsDir(), name));
       if (payload) out.push(payload);
     }
     return out;
