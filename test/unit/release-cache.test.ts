@@ -113,6 +113,8 @@ describe('release cache writes', () => {
     await assert.rejects(unsafe.get(DIGEST_A), refused);
     await assert.rejects(cachePayload(unsafe, payload()), refused);
     assert.deepEqual(fs.readdirSync(shared), [], 'nothing written into it');
+    fs.chmodSync(shared, 0o700);
+    assert.equal(await unsafe.get(DIGEST_A), undefined, 'usable once the user made it private');
   });
 
   it('remembers what a tag named under a hashed name inside the cache, per view', async () => {

@@ -110,9 +110,12 @@ export class ReleaseCache {
 
   constructor(readonly dir: string) {}
 
-  /** The folder is safe to use (checked once per cache). */
+  /** The folder is safe to use (checked once per cache; a refusal is checked again next time, after a chmod). */
   private ready(): Promise<void> {
-    this.checked ??= checkCacheDir(this.dir);
+    this.checked ??= checkCacheDir(this.dir).catch((err: unknown) => {
+      this.checked = undefined;
+      throw err;
+    });
     return this.checked;
   }
 
