@@ -1,8 +1,9 @@
 import type { CancellationTokenLike } from '../cancel';
 import { OkdError } from '../errors';
 import { type Logger, silentLogger } from '../log';
-import { type AuthFileOptions, type Credentials, findCredentials } from './authfile';
 import { type Challenge, parseChallenges, pickChallenge } from './challenge';
+import { type CredentialLookup, type Credentials, CredentialStore, type CredentialStoreOptions } from './credentials';
+import { requestToken } from './credentials-token';
 import type { RegistryResponse } from './response';
 import type { Transport, TransportRequest } from './transport';
 
@@ -14,9 +15,7 @@ export interface AccessScope {
   extra?: string[];
 }
 
-export interface AuthOptions extends AuthFileOptions {
-  logger?: Logger;
-}
+export type AuthOptions = CredentialStoreOptions;
 
 interface CachedToken {
   token: string;
@@ -34,22 +33,25 @@ const defaultTokenLifetimeS = 60;
 
 /**
  * Answers registry challenges: anonymous first (a `GET /v2/` tells which scheme the registry wants), Basic with
- * the auth file's credentials, Bearer tokens fetched from the realm and cached per (registry, scope).
+ * the credentials found (auth files, credential helpers), Bearer tokens fetched from the realm (or exchanged for an
+ * identity token) and cached per (registry, scope).
  */
 export class Authenticator {
   private readonly logger: Logger;
   private readonly challenges = new Map<string, Challenge | null>();
   private readonly tokens = new Map<string, CachedToken>();
-  private readonly credentials = new Map<string, Credentials | null>();
+  private readonly credentials = new Map<string, Promise<CredentialLookup>>();
+  private readonly store: CredentialStore;
 
   constructor(
     private readonly transport: Transport,
-    private readonly options: AuthOptions = {},
+    options: AuthOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.store = new CredentialStore(options);
   }
 
-  /** Sends `req` with whatever authorization `scope` needs, answering one 401 with fresh credentials. */
+  /** Sends `req` with whatever authorization `scope` needs, answering a 401 with a fresh token or fresh credentials. */
   async request(req: TransportRequest, scope: AccessScope): Promise<RegistryResponse> {
     const { registry } = req;
     if (!this.isRegistryUrl(req)) {
@@ -58,7 +60,16 @@ export class Authenticator {
       return this.transport.request(req);
     }
     let auth = await this.authorize(registry, scope, req.token, false);
-    for (let attempt = 0; ; attempt++) {
+    // A 401 is answered at most twice: once with a fresh token (a cached one may have expired), once with the
+    // credentials read again (a `podman login` or a helper's store updated since they were read).
+    let retriedToken = false;
+    let reread = false;
+    const rereadChanged = async (used: Credentials | undefined): Promise<boolean> => {
+      if (reread) return false;
+      reread = true;
+      return this.credentialsChanged(registry, scope.repository, used);
+    };
+    for (;;) {
       const res = await this.transport.request({
         ...req,
         headers: { ...req.headers, ...(auth.header ? { Authorization: auth.header } : {}) },
@@ -72,14 +83,15 @@ export class Authenticator {
       await res.discard();
       if (challenge) this.challenges.set(registry, challenge);
       if (auth.cachedKey) this.tokens.delete(auth.cachedKey);
-      const retryable = attempt === 0 && challenge && (auth.cachedKey !== undefined || auth.header === undefined);
-      if (!retryable) {
-        if (challenge?.params.error === 'insufficient_scope' && auth.credentials) throw this.forbidden(registry, scope, auth.credentials);
-        throw this.rejected(registry, scope, auth.credentials ?? this.credentialsFor(registry, scope.repository));
+      if (!challenge) throw await this.refused(registry, scope, undefined, auth.credentials);
+      if (!retriedToken && (auth.cachedKey !== undefined || auth.header === undefined)) retriedToken = true;
+      else if (!(await rereadChanged(auth.credentials))) {
+        throw await this.refused(registry, scope, challenge, auth.credentials);
       }
       this.logger.debug(`registry ${registry}: 401 for ${req.method}; authenticating again`);
       auth = await this.authorize(registry, scope, req.token, true);
-      if (!auth.header) throw this.rejected(registry, scope, undefined);
+      if (!auth.header && (await rereadChanged(undefined))) auth = await this.authorize(registry, scope, req.token, true);
+      if (!auth.header) throw await this.refused(registry, scope, challenge, undefined);
     }
   }
 
@@ -102,12 +114,14 @@ export class Authenticator {
     scope: AccessScope,
     token: CancellationTokenLike | undefined,
     fresh: boolean,
+    mayReread = true,
   ): Promise<Authorization> {
     const challenge = await this.challengeFor(registry, token);
     if (!challenge) return {};
-    const credentials = this.credentialsFor(registry, scope.repository);
+    const credentials = (await this.credentialsFor(registry, scope.repository)).credentials;
     if (challenge.scheme === 'basic') {
-      if (!credentials) return {};
+      // An identity token alone is for token realms only, as docker has it.
+      if (!credentials || (!credentials.username && !credentials.password)) return {};
       const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
       return { header: `Basic ${basic}`, credentials };
     }
@@ -120,7 +134,15 @@ export class Authenticator {
     if (!fresh && cached && cached.expiresAt > Date.now()) {
       return { header: `Bearer ${cached.token}`, cachedKey: key, ...(credentials ? { credentials } : {}) };
     }
-    const fetched = await this.fetchToken(registry, challenge, scopes, scope, credentials, token);
+    let fetched: CachedToken;
+    try {
+      fetched = await this.fetchToken(registry, challenge, scopes, scope, credentials, token);
+    } catch (err) {
+      // The token service refused them: a login since they were read gets one more try.
+      const refused = err instanceof OkdError && err.kind === 'unauthorized' && credentials;
+      if (!refused || !mayReread || !(await this.credentialsChanged(registry, scope.repository, credentials))) throw err;
+      return this.authorize(registry, scope, token, true, false);
+    }
     this.tokens.set(key, fetched);
     return { header: `Bearer ${fetched.token}`, ...(credentials ? { credentials } : {}) };
   }
@@ -150,14 +172,9 @@ export class Authenticator {
     } catch {
       throw new OkdError('failed', `registry ${registry} sent a Bearer challenge with an invalid realm "${realm}"`);
     }
-    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    for (const s of scopes) url.searchParams.append('scope', s);
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (credentials) {
-      headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    }
-    const res = await this.transport.request({ method: 'GET', registry, url: url.toString(), headers, ...(token ? { token } : {}) });
-    if (res.status === 401 || res.status === 403) {
+    const res = await requestToken(this.transport, { registry, realm: url, challenge, scopes, credentials, token });
+    // 400 is how an OAuth2 token endpoint refuses a refresh token (invalid_grant).
+    if (res.status === 401 || res.status === 403 || (res.status === 400 && credentials?.identityToken)) {
       await res.discard();
       throw this.rejected(registry, scope, credentials);
     }
@@ -176,14 +193,39 @@ export class Authenticator {
     return { token: value, expiresAt: Date.now() + (lifetime - margin) * 1000 };
   }
 
-  private credentialsFor(registry: string, repository: string): Credentials | undefined {
+  private credentialsFor(registry: string, repository: string): Promise<CredentialLookup> {
     const key = `${registry}/${repository}`;
-    if (!this.credentials.has(key)) {
-      const found = findCredentials(registry, repository, this.options);
-      if (found) this.logger.debug(`registry ${registry}: using credentials for ${found.key} from ${found.source}`);
-      this.credentials.set(key, found ?? null);
+    let lookup = this.credentials.get(key);
+    if (!lookup) {
+      lookup = this.store.find(registry, repository).then((found) => {
+        if (found.credentials) this.logger.debug(`registry ${registry}: using credentials for ${found.credentials.key} from ${found.credentials.source}`);
+        if (found.problem) this.logger.warn(`${found.problem.message}; going on without credentials for ${registry}`);
+        return found;
+      });
+      // A lookup that threw (a malformed file) is not kept: the next request reads the files again.
+      const pending = lookup;
+      pending.catch(() => this.credentials.get(key) === pending && this.credentials.delete(key));
+      this.credentials.set(key, pending);
     }
-    return this.credentials.get(key) ?? undefined;
+    return lookup;
+  }
+
+  /** Reads the credentials again; whether they differ from the ones `used` (a login happened since). */
+  private async credentialsChanged(registry: string, repository: string, used: Credentials | undefined): Promise<boolean> {
+    this.credentials.delete(`${registry}/${repository}`);
+    const now = (await this.credentialsFor(registry, repository)).credentials;
+    const changed = now?.username !== used?.username || now?.password !== used?.password || now?.identityToken !== used?.identityToken;
+    if (changed) this.logger.debug(`registry ${registry}: the credentials changed since they were read; trying them`);
+    return changed;
+  }
+
+  private async refused(registry: string, scope: AccessScope, challenge: Challenge | undefined, credentials: Credentials | undefined): Promise<OkdError> {
+    if (challenge?.params.error === 'insufficient_scope' && credentials) return this.forbidden(registry, scope, credentials);
+    if (credentials) return this.rejected(registry, scope, credentials);
+    const lookup = await this.credentialsFor(registry, scope.repository);
+    // A helper that failed is why there were no credentials: say so rather than "log in".
+    if (lookup.problem && !lookup.credentials) return lookup.problem;
+    return this.rejected(registry, scope, lookup.credentials);
   }
 
   private rejected(registry: string, scope: AccessScope, credentials: Credentials | undefined): OkdError {

@@ -1,157 +1,99 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OkdError } from '../errors';
-
-/** Credentials for one registry, and the auth file they came from (so errors can name it). */
-export interface Credentials {
-  username: string;
-  password: string;
-  /** The auth file path. */
-  source: string;
-  /** The `auths` key that matched, e.g. `quay.io/okd`. */
-  key: string;
-}
+import { jsonErrorPosition } from './credentials-json';
 
 export interface AuthFileOptions {
   /** `--registry-config` / `-a`: must exist when given. */
   authFile?: string;
   env?: NodeJS.ProcessEnv;
   homeDir?: string;
+  /** For tests: the user id (`/run/containers/<uid>/auth.json`; root also reads `/etc/containers/auth.json`). */
+  uid?: number;
+  /** For tests: the OS, as `process.platform` names it. */
+  platform?: NodeJS.Platform;
 }
 
 export interface AuthFileCandidate {
   path: string;
-  /** An explicit file that is missing is an error; the default ones are skipped. */
+  /** The file the user named: the only one read, and one that must exist. */
   explicit: boolean;
+  /** `~/.dockercfg`: the top level is the map of entries (no `auths`), and its keys name hosts only. */
+  legacy: boolean;
+  /** `/etc/containers/auth.json` is skipped when group or others can read it. */
+  userOnly: boolean;
+  /** Where the path came from, for hints: `--registry-config`, `REGISTRY_AUTH_FILE`, `DOCKER_CONFIG`, ... */
+  origin: string;
 }
 
-/** The files searched, in order: explicit, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, ~/.config, ~/.docker. */
+const file = (p: string, origin: string, more: Partial<AuthFileCandidate> = {}): AuthFileCandidate => ({
+  path: p,
+  explicit: false,
+  legacy: false,
+  userOnly: false,
+  origin,
+  ...more,
+});
+
+/**
+ * The files searched, in containers/image's order (pkg/docker/config getAuthFilePaths). An explicit file
+ * (`--registry-config`, else `REGISTRY_AUTH_FILE` as podman and skopeo take it) is the only one. Otherwise:
+ * `$XDG_RUNTIME_DIR/containers/auth.json` (`/run/containers/<uid>/auth.json` without it),
+ * `$XDG_CONFIG_HOME/containers/auth.json`, `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, `~/.dockercfg`,
+ * and for root `/etc/containers/auth.json` (first when running as a systemd service, last otherwise).
+ */
 export function authFileCandidates(options: AuthFileOptions = {}): AuthFileCandidate[] {
   const env = options.env ?? process.env;
+  if (options.authFile) return [file(options.authFile, '--registry-config', { explicit: true })];
+  if (env.REGISTRY_AUTH_FILE) return [file(env.REGISTRY_AUTH_FILE, 'REGISTRY_AUTH_FILE', { explicit: true })];
   const home = options.homeDir ?? os.homedir();
-  const out: AuthFileCandidate[] = [];
-  if (options.authFile) out.push({ path: options.authFile, explicit: true });
-  if (env.REGISTRY_AUTH_FILE) out.push({ path: env.REGISTRY_AUTH_FILE, explicit: false });
-  if (env.XDG_RUNTIME_DIR) out.push({ path: path.join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'), explicit: false });
-  out.push({ path: path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'containers', 'auth.json'), explicit: false });
-  out.push({ path: path.join(home, '.docker', 'config.json'), explicit: false });
+  const uid = options.uid ?? process.getuid?.() ?? -1;
+  const system = file('/etc/containers/auth.json', 'the system auth file', { userOnly: true });
+  const systemd = uid === 0 && !!env.INVOCATION_ID;
+  const out: AuthFileCandidate[] = systemd ? [system] : [];
+  if ((options.platform ?? process.platform) !== 'linux') {
+    out.push(file(path.join(home, '.config', 'containers', 'auth.json'), 'podman login'));
+  } else if (env.XDG_RUNTIME_DIR) {
+    out.push(file(path.join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'), 'XDG_RUNTIME_DIR'));
+  } else {
+    out.push(file(`/run/containers/${uid}/auth.json`, 'podman login'));
+  }
+  out.push(file(path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'containers', 'auth.json'), 'XDG_CONFIG_HOME'));
+  if (env.DOCKER_CONFIG) out.push(file(path.join(env.DOCKER_CONFIG, 'config.json'), 'DOCKER_CONFIG'));
+  else out.push(file(path.join(home, '.docker', 'config.json'), 'docker login'));
+  out.push(file(path.join(home, '.dockercfg'), 'the legacy Docker file', { legacy: true }));
+  if (uid === 0 && !systemd) out.push(system);
   const seen = new Set<string>();
   return out.filter((c) => (seen.has(c.path) ? false : (seen.add(c.path), true)));
 }
 
-const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
-/**
- * Normalises an `auths` key the way containers-auth does: a key with a scheme is a legacy Docker key and keeps
- * only its host (`https://index.docker.io/v1/` -> `docker.io`); a key without one may name a repository path.
- */
-export function normalizeAuthKey(key: string): string {
-  let k = key.trim();
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(k);
-  if (scheme) {
-    k = k.slice(scheme[0].length);
-    k = k.split('/')[0] ?? k;
-  }
-  k = k.replace(/\/+$/, '');
-  const [host, ...rest] = k.split('/');
-  const h = (host ?? '').toLowerCase();
-  return [dockerHubAliases.has(h) ? 'docker.io' : h, ...rest].join('/');
-}
-
+/** One usable entry: a user and password, or an identity token (an OAuth2 refresh token) with or without them. */
 export interface AuthEntry {
   username: string;
   password: string;
+  identityToken?: string;
 }
 
-/** Where `text` stops being JSON, as `line L, column C`, found by a scanner that never echoes the text. */
-export function jsonErrorPosition(text: string): string {
-  let offset: number;
-  try {
-    offset = jsonErrorOffset(text);
-  } catch {
-    return 'nested too deeply to locate the error';
-  }
-  const before = text.slice(0, offset).split('\n');
-  return `at line ${before.length}, column ${(before[before.length - 1] ?? '').length + 1}`;
+export interface AuthFileContents {
+  /** Usable entries by their key as written, in file order. */
+  auths: Map<string, AuthEntry>;
+  /** `credHelpers`: registry -> helper name (`docker-credential-<name>`). */
+  credHelpers: Map<string, string>;
+  /** `credsStore`: the helper for registries without an entry of their own (Docker's default store). */
+  credsStore?: string;
+  /** Entries skipped as malformed, each naming its key and what is wrong (never its value). */
+  skipped: string[];
 }
 
-/** The offset of the first character that makes `text` invalid JSON (its length when the text ends too early). */
-function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const fail = (): never => {
-    throw new JsonSyntaxAt(i);
-  };
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
-  };
-  const expect = (c: string) => (text[i] === c ? i++ : fail());
-  const string = () => {
-    expect('"');
-    for (;;) {
-      const c = text[i];
-      if (c === undefined || c < ' ') fail();
-      i++;
-      if (c === '"') return;
-      if (c === '\\') {
-        const e = text[i];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      }
-    }
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{' || c === '[') {
-      const close = c === '{' ? '}' : ']';
-      i++;
-      ws();
-      if (text[i] === close) {
-        i++;
-        return;
-      }
-      for (;;) {
-        if (close === '}') {
-          ws();
-          string();
-          ws();
-          expect(':');
-        }
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else return void expect(close);
-      }
-    }
-    if (c === '"') return string();
-    const literal = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    literal.lastIndex = i;
-    if (!literal.test(text)) fail();
-    i = literal.lastIndex;
-  };
-  try {
-    value();
-    ws();
-    if (i < text.length) fail();
-  } catch (err) {
-    if (err instanceof JsonSyntaxAt) return err.offset;
-    throw err;
-  }
-  return text.length;
-}
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-class JsonSyntaxAt {
-  constructor(readonly offset: number) {}
-}
-
-/** Parses an auth file's text into normalised key -> credentials; throws an OkdError naming the file. */
-export function parseAuthFile(text: string, file: string): Map<string, AuthEntry> {
+/**
+ * Parses an auth file (containers-auth.json(5), Docker's config.json, or with `legacy` a `~/.dockercfg`). A file
+ * that is not JSON or not shaped like one is an error naming it; one malformed entry is only skipped.
+ */
+export function parseAuthFile(text: string, fileName: string, legacy = false): AuthFileContents {
   const bad = (why: string) =>
-    new OkdError('invalid-input', `auth file ${file} is malformed: ${why}`, 'fix or remove the file, or log in again with `podman login`');
+    new OkdError('invalid-input', `auth file ${fileName} is malformed: ${why}`, 'fix or remove the file, or log in again with `podman login`');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -159,66 +101,44 @@ export function parseAuthFile(text: string, file: string): Map<string, AuthEntry
     // Not the parser's message: it quotes the text around the error, which in an auth file is a credential.
     throw bad(`not valid JSON (${jsonErrorPosition(text)})`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw bad('the top level is not an object');
-  const auths = (doc as { auths?: unknown }).auths;
-  const out = new Map<string, AuthEntry>();
-  if (auths === undefined) return out;
-  if (!auths || typeof auths !== 'object' || Array.isArray(auths)) throw bad('"auths" is not an object');
-  for (const [key, value] of Object.entries(auths as Record<string, unknown>)) {
-    if (!value || typeof value !== 'object') throw bad(`the entry for "${key}" is not an object`);
-    const entry = value as { auth?: unknown; username?: unknown; password?: unknown };
-    let cred: AuthEntry | undefined;
-    if (typeof entry.auth === 'string' && entry.auth !== '') {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon <= 0) throw bad(`the "auth" of "${key}" is not base64 of user:password`);
-      cred = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    } else if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
-      cred = { username: entry.username, password: entry.password };
+  if (!isObject(doc)) throw bad('the top level is not an object');
+  const out: AuthFileContents = { auths: new Map(), credHelpers: new Map(), skipped: [] };
+  const auths = legacy ? doc : doc.auths;
+  if (auths !== undefined && auths !== null && !isObject(auths)) throw bad('"auths" is not an object');
+  if (!legacy) {
+    const helpers = doc.credHelpers;
+    if (helpers !== undefined && helpers !== null) {
+      if (!isObject(helpers) || Object.values(helpers).some((h) => typeof h !== 'string')) throw bad('"credHelpers" is not an object of helper names');
+      for (const [registry, helper] of Object.entries(helpers)) if (helper) out.credHelpers.set(registry, helper as string);
     }
-    // An entry without credentials (credential helpers keep only `{}`) is not usable here.
-    if (!cred) continue;
-    const norm = normalizeAuthKey(key);
-    // A namespaced key wins over a legacy one for the same host only if more specific; the first key seen wins ties.
-    if (!out.has(norm)) out.set(norm, cred);
+    if (doc.credsStore !== undefined && doc.credsStore !== null && typeof doc.credsStore !== 'string') throw bad('"credsStore" is not a helper name');
+    if (doc.credsStore) out.credsStore = doc.credsStore as string;
+  }
+  for (const [key, value] of Object.entries(auths ?? {})) {
+    const entry = parseEntry(value);
+    if (typeof entry === 'string') out.skipped.push(`the entry for "${key}" ${entry}`);
+    else if (entry) out.auths.set(key, entry);
   }
   return out;
 }
 
-/** The keys to try for an image, most specific first: `quay.io/okd/foo`, `quay.io/okd`, `quay.io`. */
-export function lookupKeys(registry: string, repository: string): string[] {
-  const host = normalizeAuthKey(registry);
-  const parts = repository.split('/').filter(Boolean);
-  const keys: string[] = [];
-  for (let n = parts.length; n > 0; n--) keys.push(`${host}/${parts.slice(0, n).join('/')}`);
-  keys.push(host);
-  return keys;
-}
-
-/** Finds credentials for `registry/repository`, searching the files in order; the first file with a match wins. */
-export function findCredentials(
-  registry: string,
-  repository: string,
-  options: AuthFileOptions = {},
-): Credentials | undefined {
-  const keys = lookupKeys(registry, repository);
-  for (const candidate of authFileCandidates(options)) {
-    let text: string;
-    try {
-      text = fs.readFileSync(candidate.path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (!candidate.explicit && (code === 'ENOENT' || code === 'ENOTDIR')) continue;
-      if (code === 'ENOENT') {
-        throw new OkdError('invalid-input', `auth file ${candidate.path} does not exist`, 'check the --registry-config path');
-      }
-      throw new OkdError('invalid-input', `auth file ${candidate.path} cannot be read: ${(err as Error).message}`);
-    }
-    const entries = parseAuthFile(text, candidate.path);
-    for (const key of keys) {
-      const hit = entries.get(key);
-      if (hit) return { ...hit, source: candidate.path, key };
-    }
+/** An entry, undefined for one without credentials (Docker writes `{}` when a helper keeps them), or what is wrong. */
+function parseEntry(value: unknown): AuthEntry | undefined | string {
+  if (!isObject(value)) return 'is not an object';
+  const { auth, username, password, identitytoken } = value;
+  const identityToken = typeof identitytoken === 'string' && identitytoken ? identitytoken : undefined;
+  const token = identityToken ? { identityToken } : {};
+  if (auth !== undefined && auth !== null && typeof auth !== 'string') return 'has an "auth" that is not a string';
+  if (auth) {
+    const b64 = auth.replace(/[\r\n]/g, '');
+    if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return 'has an "auth" that is not valid base64';
+    const decoded = Buffer.from(b64, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return decoded ? 'has an "auth" without a colon (it must be base64 of user:password)' : identityToken ? { username: '', password: '', ...token } : undefined;
+    // containers/image trims NULs some tools leave around the password.
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1).replace(/^\0+|\0+$/g, ''), ...token };
   }
-  return undefined;
+  // Docker reads plain `username`/`password` fields too (containers/image does not).
+  if (typeof username === 'string' && username && typeof password === 'string') return { username, password, ...token };
+  return identityToken ? { username: '', password: '', ...token } : undefined;
 }

@@ -5,14 +5,9 @@ export { defaultPlatform } from './manifests';
 export type { BlobRef } from './blobs';
 export type { BlobUpload, PushBlobOptions, PushedBlob } from './push';
 export type { ListTagsOptions } from './tags';
-export {
-  type AuthFileOptions,
-  type Credentials,
-  authFileCandidates,
-  findCredentials,
-  normalizeAuthKey,
-  parseAuthFile,
-} from './authfile';
+export { type AuthFileOptions, authFileCandidates, parseAuthFile } from './authfile';
+export { type Credentials, CredentialStore, findCredentials } from './credentials';
+export { normalizeAuthKey } from './credentials-keys';
 export { type Challenge, parseChallenges, pickChallenge } from './challenge';
 export { parseRetryAfter } from './retry';
 export { registryEndpoint } from './transport';
