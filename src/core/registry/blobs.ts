@@ -4,7 +4,8 @@ import type { RegistryContext } from './context';
 import { OkdError } from '../errors';
 import { VerifyingStream, assertSupportedDigest, sizeError, verifyBuffer } from './digest';
 import { repoRef, unexpectedResponse } from './response-errors';
-import type { RegistryResponse } from './response';
+import { type RegistryResponse, StalledError } from './response';
+import { describeNetworkError, isRetryableNetworkError } from './retry';
 
 /** The part of a descriptor a blob read needs. */
 export interface BlobRef {
@@ -34,6 +35,9 @@ async function getBlob(
 /** The most a blob without a known size may be to be read into memory; larger ones need their size, or openBlob. */
 export const maxUnsizedBlobBytes = 64 * 1024 * 1024;
 
+/** Reads of a blob body that failed midway (stalled, reset) tried again before giving up. */
+const maxBodyAttempts = 3;
+
 /**
  * Reads a whole blob into memory, verified against the descriptor's digest and size. For configs and small layers:
  * reading stops past the descriptor's size, or past 64 MiB when the size is not given.
@@ -45,22 +49,37 @@ export async function readBlob(
   blob: BlobRef,
   token?: CancellationTokenLike,
 ): Promise<Buffer> {
-  const res = await getBlob(ctx, registry, repository, blob, token);
   const source = repoRef(registry, repository);
   const sized = typeof blob.size === 'number';
-  const data = await res.buffer({
-    bytes: sized ? (blob.size as number) : maxUnsizedBlobBytes,
-    error: (received) =>
-      sized
-        ? sizeError(blob.digest, source, blob.size as number, received)
-        : new OkdError(
-            'unsupported',
-            `blob ${blob.digest} from ${source} is more than ${maxUnsizedBlobBytes} bytes, the most read into memory for a blob without a known size`,
-            'pass the blob\'s size from its descriptor, or stream it',
-          ),
-  });
-  verifyBuffer(data, blob.digest, blob.size, source);
-  return data;
+  for (let attempt = 1; ; attempt++) {
+    const res = await getBlob(ctx, registry, repository, blob, token);
+    let data: Buffer;
+    try {
+      data = await res.buffer({
+        bytes: sized ? (blob.size as number) : maxUnsizedBlobBytes,
+        error: (received) =>
+          sized
+            ? sizeError(blob.digest, source, blob.size as number, received)
+            : new OkdError(
+                'unsupported',
+                `blob ${blob.digest} from ${source} is more than ${maxUnsizedBlobBytes} bytes, the most read into memory for a blob without a known size`,
+                'pass the blob\'s size from its descriptor, or stream it',
+              ),
+      });
+    } catch (err) {
+      if (err instanceof OkdError) throw err;
+      // The body stopped (stalled link, connection reset): a GET is safe to send again.
+      const why = err instanceof StalledError ? err.message : describeNetworkError(err);
+      if (attempt < maxBodyAttempts && isRetryableNetworkError(err) && !token?.isCancellationRequested) {
+        ctx.logger.debug(`registry ${registry}: blob ${blob.digest} of ${source} failed while reading (${why}); reading it again`);
+        ctx.transport.stats.retries++;
+        continue;
+      }
+      throw new OkdError('unreachable', `registry ${registry} stopped sending blob ${blob.digest} of ${source}: ${why} (${attempt} attempt${attempt === 1 ? '' : 's'})`, 'check the network to the registry (proxy, VPN), then retry', { cause: err });
+    }
+    verifyBuffer(data, blob.digest, blob.size, source);
+    return data;
+  }
 }
 
 /**

@@ -4,6 +4,8 @@ import { type Logger, silentLogger } from '../log';
 import { Authenticator } from './auth';
 import { type BlobRef, blobExists, openBlob, readBlob } from './blobs';
 import type { RegistryContext } from './context';
+import { UploadLimiter } from './limiter';
+import { type ManifestHead, headManifest } from './manifest-head';
 import { type FetchedManifest, type ResolvedImage, getManifest, putManifest, resolveImage } from './manifests';
 import { type BlobUpload, type PushBlobOptions, type PushedBlob, pushBlob } from './push';
 import type { RegistryStats } from './response';
@@ -19,8 +21,12 @@ export interface RegistryClientOptions {
   /** A PEM CA to trust in addition to the system ones. */
   caFile?: string;
   logger?: Logger;
-  /** Bound on one request including retries (default 60 s). */
+  /** Bound on one request including retries, not counting the time a request body takes to go out (default 60 s). */
   timeoutMs?: number;
+  /** Longest a request or response body may go without a byte moving (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Blob uploads running at once per registry (default 5, docker's max-concurrent-uploads). */
+  maxConcurrentUploads?: number;
   /** Retry tuning; tests shorten these. */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -35,6 +41,7 @@ export interface RegistryClientOptions {
  */
 export class RegistryClient {
   private readonly ctx: RegistryContext;
+  private readonly uploads: UploadLimiter;
 
   constructor(options: RegistryClientOptions = {}) {
     const logger = options.logger ?? silentLogger;
@@ -43,6 +50,7 @@ export class RegistryClient {
       ...(options.insecure !== undefined ? { insecure: options.insecure } : {}),
       ...(options.caFile ? { caFile: options.caFile } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
       ...(options.retryBaseMs ? { retryBaseMs: options.retryBaseMs } : {}),
     });
@@ -53,6 +61,7 @@ export class RegistryClient {
       ...(options.homeDir ? { homeDir: options.homeDir } : {}),
     });
     this.ctx = { transport, auth, logger };
+    this.uploads = new UploadLimiter(options.maxConcurrentUploads ?? 5);
   }
 
   /** Requests sent and body bytes read and written so far. */
@@ -72,6 +81,11 @@ export class RegistryClient {
     token?: CancellationTokenLike,
   ): Promise<ResolvedImage> {
     return resolveImage(this.ctx, registry, repository, reference, options, token);
+  }
+
+  /** The digest a tag names now, by HEAD (GET only when the registry's HEAD does not say). */
+  headManifest(registry: string, repository: string, reference: string, token?: CancellationTokenLike): Promise<ManifestHead> {
+    return headManifest(this.ctx, registry, repository, reference, token);
   }
 
   readBlob(registry: string, repository: string, descriptor: BlobRef, token?: CancellationTokenLike): Promise<Buffer> {
@@ -97,7 +111,7 @@ export class RegistryClient {
     options: PushBlobOptions = {},
     token?: CancellationTokenLike,
   ): Promise<PushedBlob> {
-    return pushBlob(this.ctx, registry, repository, blob, options, token);
+    return this.uploads.run(registry, () => pushBlob(this.ctx, registry, repository, blob, options, token));
   }
 
   putManifest(

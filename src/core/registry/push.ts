@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { CancellationTokenLike } from '../cancel';
 import { OkdError } from '../errors';
 import type { AccessScope } from './auth';
 import { blobExists } from './blobs';
 import type { RegistryContext } from './context';
-import { assertSupportedDigest, integrityError, sizeError } from './digest';
+import { assertSupportedDigest, integrityError } from './digest';
 import type { RegistryResponse } from './response';
 import { repoRef, unexpectedResponse } from './response-errors';
+import { type ChunkLimits, chunkLimits, chunkSizeFor, sendChunks, uploadLocation, uploadTarget } from './upload';
 
 export interface BlobUpload {
   digest: string;
@@ -19,7 +19,7 @@ export interface BlobUpload {
 export interface PushBlobOptions {
   /** Repositories on the same registry that may already hold the blob: tried with a cross-repository mount. */
   mountFrom?: string[];
-  /** Blobs larger than this go up in PATCH chunks of this size. Default 16 MiB. */
+  /** Blobs larger than this go up in PATCH chunks of this size, within the registry's OCI-Chunk-Min/Max-Length. Default 16 MiB. */
   chunkSize?: number;
   /** Upload in chunks even when the blob is small. */
   chunked?: boolean;
@@ -33,15 +33,37 @@ export interface PushedBlob {
 
 const defaultChunkSize = 16 * 1024 * 1024;
 
-/** A Location header as something the transport can send to: a path on the registry when it is same-origin. */
-function location(res: RegistryResponse, registry: string, repository: string): URL {
-  const value = res.headers.get('location');
-  if (!value) throw new OkdError('failed', `registry ${registry} started an upload to ${repoRef(registry, repository)} without a Location`);
-  return new URL(value, res.url);
-}
+/** Mounts a registry refused (token scope filtered, 403), per client: the next blob from there is uploaded at once. */
+const refusedMounts = new WeakMap<RegistryContext, Set<string>>();
 
-function target(url: URL, base: string): string {
-  return url.origin === new URL(base).origin ? url.pathname + url.search : url.toString();
+/**
+ * A cross-repository mount. Undefined when the registry refused it outright: token servers grant only the scopes a
+ * user has (a 401 `insufficient_scope` for the source's pull) and some registries answer 403; a plain upload follows.
+ */
+async function tryMount(
+  ctx: RegistryContext,
+  registry: string,
+  repository: string,
+  digest: string,
+  from: string,
+  token?: CancellationTokenLike,
+): Promise<RegistryResponse | undefined> {
+  const refused = refusedMounts.get(ctx) ?? new Set<string>();
+  refusedMounts.set(ctx, refused);
+  const key = `${registry}|${from}|${repository}`;
+  if (refused.has(key)) return undefined;
+  const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+  try {
+    return await ctx.auth.request(
+      { method: 'POST', registry, url: `/v2/${repository}/blobs/uploads/?${query}`, headers: { 'Content-Length': '0' }, ...(token ? { token } : {}) },
+      { repository, actions: 'pull,push', extra: [`repository:${from}:pull`] },
+    );
+  } catch (err) {
+    if (!(err instanceof OkdError) || (err.kind !== 'forbidden' && err.kind !== 'unauthorized')) throw err;
+    ctx.logger.debug(`registry ${registry}: mounting from ${from} into ${repository} refused (${err.message}); uploading instead`);
+    refused.add(key);
+    return undefined;
+  }
 }
 
 export async function pushBlob(
@@ -59,45 +81,49 @@ export async function pushBlob(
     return { digest: blob.digest, size: blob.size, how: 'exists' };
   }
   let upload: URL | undefined;
-  const sources = (options.mountFrom ?? []).filter((from) => from !== repository);
-  for (const [i, from] of sources.entries()) {
-    const query = `mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(from)}`;
-    const res = await ctx.auth.request(
-      { method: 'POST', registry, url: `/v2/${repository}/blobs/uploads/?${query}`, headers: { 'Content-Length': '0' }, ...t },
-      { ...scope, extra: [`repository:${from}:pull`] },
-    );
+  let limits: ChunkLimits = {};
+  for (const from of (options.mountFrom ?? []).filter((f) => f !== repository)) {
+    if (upload) {
+      // Not mountable from the last source: drop that upload session and try the next one.
+      const del = await ctx.auth.request({ method: 'DELETE', registry, url: uploadTarget(ctx, registry, upload), ...t }, scope);
+      await del.discard();
+      upload = undefined;
+    }
+    const res = await tryMount(ctx, registry, repository, blob.digest, from, token);
+    if (!res) continue;
     if (res.status === 201) {
       await res.discard();
       ctx.logger.debug(`registry ${registry}: mounted ${blob.digest} from ${from} into ${repository}`);
       return { digest: blob.digest, size: blob.size, how: 'mounted' };
     }
     if (res.status !== 202) throw await unexpectedResponse(res, registry, repository, { kind: 'upload', action: 'mount a blob' });
-    upload = location(res, registry, repository);
-    await res.discard();
-    if (i < sources.length - 1) {
-      // Not mountable from there: drop this upload session and try the next source.
-      const del = await ctx.auth.request({ method: 'DELETE', registry, url: target(upload, ctx.transport.baseUrl(registry)), ...t }, scope);
-      await del.discard();
-      upload = undefined;
-    }
-  }
-  if (!upload) {
-    const res = await ctx.auth.request(
-      { method: 'POST', registry, url: `/v2/${repository}/blobs/uploads/`, headers: { 'Content-Length': '0' }, ...t },
-      scope,
-    );
-    if (res.status !== 202) throw await unexpectedResponse(res, registry, repository, { kind: 'upload', action: 'start a blob upload' });
-    upload = location(res, registry, repository);
+    upload = uploadLocation(res, registry, repository);
+    limits = chunkLimits(res);
     await res.discard();
   }
-  const chunkSize = options.chunkSize ?? defaultChunkSize;
+  if (!upload) ({ upload, limits } = await startUpload(ctx, registry, repository, token));
+  const chunkSize = chunkSizeFor(ctx, registry, options.chunkSize ?? defaultChunkSize, limits);
   if (options.chunked || blob.size > chunkSize) {
-    upload = await sendChunks(ctx, registry, repository, blob, upload, chunkSize, token);
+    const restart = async () => (await startUpload(ctx, registry, repository, token)).upload;
+    upload = await sendChunks(ctx, { registry, repository, digest: blob.digest, size: blob.size, data: blob.data, chunkSize, restart }, upload, token);
     await finish(ctx, registry, repository, blob, upload, undefined, token);
   } else {
     await finish(ctx, registry, repository, blob, upload, blob.data, token);
   }
   return { digest: blob.digest, size: blob.size, how: 'uploaded' };
+}
+
+/** `POST /v2/<name>/blobs/uploads/`: a new upload session and the chunk sizes the registry takes. */
+async function startUpload(ctx: RegistryContext, registry: string, repository: string, token?: CancellationTokenLike): Promise<{ upload: URL; limits: ChunkLimits }> {
+  const res = await ctx.auth.request(
+    { method: 'POST', registry, url: `/v2/${repository}/blobs/uploads/`, headers: { 'Content-Length': '0' }, ...(token ? { token } : {}) },
+    { repository, actions: 'pull,push' },
+  );
+  if (res.status !== 202) throw await unexpectedResponse(res, registry, repository, { kind: 'upload', action: 'start a blob upload' });
+  const upload = uploadLocation(res, registry, repository);
+  const limits = chunkLimits(res);
+  await res.discard();
+  return { upload, limits };
 }
 
 /** The closing PUT `?digest=`, with the whole blob (monolithic) or nothing (after chunks). */
@@ -116,7 +142,7 @@ async function finish(
     {
       method: 'PUT',
       registry,
-      url: target(url, ctx.transport.baseUrl(registry)),
+      url: uploadTarget(ctx, registry, url),
       headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(data ? blob.size : 0) },
       body: data ?? Buffer.alloc(0),
       idempotent: true,
@@ -128,70 +154,4 @@ async function finish(
   const answered = res.headers.get('docker-content-digest');
   await res.discard();
   if (answered && answered !== blob.digest) throw integrityError(blob.digest, repoRef(registry, repository), answered);
-}
-
-async function* chunksOf(data: BlobUpload['data'], chunkSize: number): AsyncIterable<Buffer> {
-  if (Buffer.isBuffer(data)) {
-    for (let off = 0; off < data.length; off += chunkSize) yield data.subarray(off, off + chunkSize);
-    return;
-  }
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const piece of data()) {
-    let buf = typeof piece === 'string' ? Buffer.from(piece) : (piece as Buffer);
-    while (buf.length > 0) {
-      const take = Math.min(buf.length, chunkSize - pendingBytes);
-      pending.push(buf.subarray(0, take));
-      pendingBytes += take;
-      buf = buf.subarray(take);
-      if (pendingBytes === chunkSize) {
-        yield Buffer.concat(pending);
-        pending = [];
-        pendingBytes = 0;
-      }
-    }
-  }
-  if (pendingBytes > 0) yield Buffer.concat(pending);
-}
-
-/** PATCHes the blob in chunks with Content-Range, following the Location the registry answers each time. */
-async function sendChunks(
-  ctx: RegistryContext,
-  registry: string,
-  repository: string,
-  blob: BlobUpload,
-  start: URL,
-  chunkSize: number,
-  token?: CancellationTokenLike,
-): Promise<URL> {
-  let upload = start;
-  let offset = 0;
-  const hash = createHash('sha256');
-  for await (const chunk of chunksOf(blob.data, chunkSize)) {
-    if (offset + chunk.length > blob.size) throw sizeError(blob.digest, 'the data to push', blob.size, offset + chunk.length);
-    hash.update(chunk);
-    const res = await ctx.auth.request(
-      {
-        method: 'PATCH',
-        registry,
-        url: target(upload, ctx.transport.baseUrl(registry)),
-        headers: {
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': String(chunk.length),
-          'Content-Range': `${offset}-${offset + chunk.length - 1}`,
-        },
-        body: chunk,
-        ...(token ? { token } : {}),
-      },
-      { repository, actions: 'pull,push' },
-    );
-    if (res.status !== 202) throw await unexpectedResponse(res, registry, repository, { kind: 'upload', action: `PATCH blob ${blob.digest}` });
-    upload = location(res, registry, repository);
-    await res.discard();
-    offset += chunk.length;
-  }
-  if (offset !== blob.size) throw sizeError(blob.digest, 'the data to push', blob.size, offset);
-  const got = `sha256:${hash.digest('hex')}`;
-  if (got !== blob.digest) throw integrityError(blob.digest, 'the data to push', got);
-  return upload;
 }

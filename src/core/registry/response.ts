@@ -17,7 +17,19 @@ export function newStats(): RegistryStats {
   return { requests: 0, bytesRead: 0, bytesWritten: 0, retries: 0 };
 }
 
-/** An HTTP response whose body reads are counted in the client's stats. Read or discard it exactly once. */
+/** A body that stopped moving: no byte in either direction for the idle timeout (a stalled link or server). */
+export class StalledError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StalledError';
+  }
+}
+
+/**
+ * An HTTP response whose body reads are counted in the client's stats. Read or discard it exactly once. A body
+ * that sends nothing for `idleTimeoutMs` fails with a StalledError instead of waiting for ever.
+ */
 export class RegistryResponse {
   private consumed = false;
 
@@ -26,6 +38,7 @@ export class RegistryResponse {
     private readonly stats: RegistryStats,
     /** Frees the per-request cancellation hook once the body is done with. */
     private readonly release: () => void,
+    private readonly idleTimeoutMs = 30_000,
   ) {}
 
   get status(): number {
@@ -49,6 +62,7 @@ export class RegistryResponse {
     this.take();
     const chunks: Buffer[] = [];
     let received = 0;
+    const idle = this.watchIdle((err) => this.res.body.destroy(err));
     try {
       for await (const chunk of this.res.body as AsyncIterable<Buffer>) {
         this.stats.bytesRead += chunk.length;
@@ -57,9 +71,11 @@ export class RegistryResponse {
           this.res.body.destroy();
           throw limit.error(received);
         }
+        idle.progress();
         chunks.push(chunk);
       }
     } finally {
+      idle.stop();
       this.release();
     }
     return Buffer.concat(chunks);
@@ -83,17 +99,28 @@ export class RegistryResponse {
   stream(): Readable {
     this.take();
     const stats = this.stats;
+    const body = this.res.body;
+    // A reader that is slower than the registry is not a stall: only empty buffers and no data are.
+    const idle = this.watchIdle(
+      (err) => {
+        counted.destroy(err);
+        body.destroy();
+      },
+      () => counted.readableLength === 0 && counted.writableLength === 0,
+    );
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         stats.bytesRead += chunk.length;
+        idle.progress();
         callback(null, chunk);
       },
     });
-    const body = this.res.body;
+    counted.once('end', () => idle.stop());
     body.once('error', (err) => counted.destroy(err));
     // A body cut short (connection reset mid-blob) must fail the stream, not end it quietly.
     body.once('aborted', () => counted.destroy(Object.assign(new Error('connection reset while reading the body'), { code: 'ECONNRESET' })));
     counted.once('close', () => {
+      idle.stop();
       if (!body.complete) body.destroy();
       this.release();
     });
@@ -109,6 +136,22 @@ export class RegistryResponse {
     if (length <= 65536) this.res.body.resume();
     else this.res.body.destroy();
     this.release();
+  }
+
+  /** Calls `stall` when no byte arrives for the idle timeout while the reader waits (`waiting`). */
+  private watchIdle(stall: (err: StalledError) => void, waiting: () => boolean = () => true): { progress: () => void; stop: () => void } {
+    const seconds = (this.idleTimeoutMs / 1000).toFixed(1);
+    let timer: NodeJS.Timeout | undefined;
+    const progress = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (waiting()) stall(new StalledError(`the response body stopped: no data for ${seconds} s`));
+        else progress();
+      }, this.idleTimeoutMs);
+      timer.unref();
+    };
+    progress();
+    return { progress, stop: () => clearTimeout(timer) };
   }
 
   private take(): void {

@@ -4,7 +4,7 @@ import { httpRequest, type HttpTlsOptions } from '../http';
 import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../cancel';
 import { OkdError } from '../errors';
 import { type Logger, redact, silentLogger } from '../log';
-import { RegistryResponse, type RegistryStats, newStats } from './response';
+import { RegistryResponse, type RegistryStats, StalledError, newStats } from './response';
 import {
   backoffDelay,
   describeNetworkError,
@@ -21,8 +21,13 @@ export interface TransportOptions {
   insecure?: boolean | string[];
   /** A PEM file with an extra CA to trust (added to the system ones). */
   caFile?: string;
-  /** Total time for one request including its retries (not for streaming a body). Default 60 s. */
+  /**
+   * Total time for one request including its retries, not counting the time spent sending a request body (an upload
+   * on a slow link is bounded by `idleTimeoutMs` instead) nor streaming a response body. Default 60 s.
+   */
   timeoutMs?: number;
+  /** Longest a request or response body may go without a byte moving before it is abandoned. Default 30 s. */
+  idleTimeoutMs?: number;
   maxAttempts?: number;
   /** First backoff step; doubles per attempt. Default 250 ms. */
   retryBaseMs?: number;
@@ -59,6 +64,7 @@ export class Transport {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
+  private readonly idleTimeoutMs: number;
   private readonly schemes = new Map<string, 'https' | 'http'>();
   private ca?: string[];
 
@@ -67,6 +73,7 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   }
 
   isInsecure(host: string): boolean {
@@ -85,7 +92,7 @@ export class Transport {
   async request(req: TransportRequest): Promise<RegistryResponse> {
     const started = Date.now();
     const budget = req.timeoutMs ?? this.timeoutMs;
-    const deadline = started + budget;
+    const deadline: Deadline = { at: started + budget };
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'HEAD');
     // Paths only: upload URLs carry long state in their query, token URLs carry scopes.
     const what = `${req.method} ${new URL(req.url, 'http://registry').pathname}`;
@@ -101,7 +108,7 @@ export class Transport {
     req: TransportRequest,
     what: string,
     started: number,
-    deadline: number,
+    deadline: Deadline,
     budget: number,
     idempotent: boolean,
     cancelled: AbortSignal,
@@ -115,10 +122,11 @@ export class Transport {
       try {
         const res = await this.send(url, req, deadline);
         if (req.url.startsWith('/') && !this.schemes.has(req.registry)) this.schemes.set(req.registry, url.startsWith('http:') ? 'http' : 'https');
-        const retryable = res.status === 429 || (res.status >= 500 && res.status !== 501 && res.status !== 505);
-        if (!retryable || !idempotent || attempts >= this.maxAttempts) return res;
+        // A 429 was refused before anything was done, so even a POST or PATCH is safe to send again.
+        const retryable = res.status === 429 || (idempotent && res.status >= 500 && res.status !== 501 && res.status !== 505);
+        if (!retryable || attempts >= this.maxAttempts) return res;
         const wait = parseRetryAfter(res.headers.get('retry-after')) ?? backoffDelay(attempts, this.retryBaseMs, 10_000);
-        if (Date.now() + wait > deadline) return res;
+        if (Date.now() + wait > deadline.at) return res;
         await res.discard();
         this.logger.debug(`registry ${req.registry}: ${what} answered ${res.status}; retrying in ${wait} ms`);
         this.stats.retries++;
@@ -162,16 +170,17 @@ export class Transport {
             { cause: err },
           );
         }
-        const timedOut = Date.now() >= deadline || code === 'UND_ERR_HEADERS_TIMEOUT' || (err as Error)?.name === 'TimeoutError';
+        const timedOut = Date.now() >= deadline.at || code === 'UND_ERR_HEADERS_TIMEOUT' || (err as Error)?.name === 'TimeoutError';
         const retry = idempotent && isRetryableNetworkError(err) && attempts < this.maxAttempts && !timedOut;
         const wait = backoffDelay(attempts, this.retryBaseMs, 10_000);
-        if (retry && Date.now() + wait < deadline) {
+        if (retry && Date.now() + wait < deadline.at) {
           this.logger.debug(`registry ${req.registry}: ${what} failed (${describeNetworkError(err)}); retrying in ${wait} ms`);
           this.stats.retries++;
           await sleep(wait, cancelled);
           continue;
         }
-        const why = timedOut && !isRetryableNetworkError(err) ? `timed out after ${formatSeconds(budget)}` : describeNetworkError(err);
+        const why =
+          err instanceof StalledError ? err.message : timedOut && !isRetryableNetworkError(err) ? `timed out after ${formatSeconds(budget)}` : describeNetworkError(err);
         throw new OkdError(
           'unreachable',
           `registry ${req.registry} did not answer ${what}: ${why} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${formatSeconds(Date.now() - started)})`,
@@ -182,18 +191,22 @@ export class Transport {
     }
   }
 
-  private async send(url: string, req: TransportRequest, deadline: number): Promise<RegistryResponse> {
+  private async send(url: string, req: TransportRequest, deadline: Deadline): Promise<RegistryResponse> {
     const cancel = toAbortSignal(req.token);
     const controller = new AbortController();
     const onCancel = () => controller.abort(new CancelledError(`${req.method} ${url}`));
     cancel.signal.addEventListener('abort', onCancel, { once: true });
     if (cancel.signal.aborted) onCancel();
-    // The deadline bounds the wait for the response head; a body then streams at its own pace.
-    const timer = setTimeout(() => {
-      const e = new Error('timed out');
-      e.name = 'TimeoutError';
-      controller.abort(e);
-    }, Math.max(1, deadline - Date.now()));
+    // The deadline bounds the wait for the response head; while a request body is going out, the idle timeout
+    // bounds it instead, and the time spent sending is added to the deadline. A response body then streams at its
+    // own pace, under the idle timeout (RegistryResponse).
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number, error: () => Error) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(error()), Math.max(1, ms));
+    };
+    const headTimeout = () => Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    const sendStalled = () => new StalledError(`sent no byte of the request body for ${formatSeconds(this.idleTimeoutMs)}`);
     const release = () => {
       cancel.signal.removeEventListener('abort', onCancel);
       cancel.dispose();
@@ -201,11 +214,30 @@ export class Transport {
     const headers: Record<string, string> = { 'User-Agent': 'okd-dev', ...req.headers };
     let body: Buffer | Readable | undefined;
     if (Buffer.isBuffer(req.body)) {
-      body = req.body;
-      this.stats.bytesWritten += req.body.length;
       headers['Content-Length'] ??= String(req.body.length);
+      // A small body goes out in one write; a large one in pieces, so the idle timeout sees it move.
+      if (req.body.length <= slice) {
+        body = req.body;
+        this.stats.bytesWritten += req.body.length;
+      } else body = Readable.from(slices(req.body));
     } else if (req.body) {
-      body = Readable.from(this.countStream(req.body()));
+      body = Readable.from(req.body());
+    }
+    if (body && !Buffer.isBuffer(body)) {
+      const sendStarted = Date.now();
+      const source = body;
+      body = Readable.from(
+        this.countStream(source, {
+          progress: () => arm(this.idleTimeoutMs, sendStalled),
+          done: () => {
+            deadline.at += Date.now() - sendStarted;
+            arm(deadline.at - Date.now(), headTimeout);
+          },
+        }),
+      );
+      arm(this.idleTimeoutMs, sendStalled);
+    } else {
+      arm(deadline.at - Date.now(), headTimeout);
     }
     this.stats.requests++;
     this.logger.trace(redact(`${req.method} ${url}`));
@@ -219,24 +251,26 @@ export class Transport {
         tls: this.tlsFor(new URL(url).host),
       });
       clearTimeout(timer);
-      return new RegistryResponse(res, this.stats, release);
+      return new RegistryResponse(res, this.stats, release, this.idleTimeoutMs);
     } catch (err) {
       clearTimeout(timer);
       release();
       if (controller.signal.reason instanceof CancelledError) throw controller.signal.reason;
       if (controller.signal.reason instanceof Error && controller.signal.reason.name === 'TimeoutError') throw controller.signal.reason;
+      if (controller.signal.reason instanceof StalledError) throw controller.signal.reason;
       throw err;
     }
   }
 
-  private async *countStream(stream: Readable): AsyncIterable<Uint8Array> {
+  private async *countStream(stream: Readable, on: { progress: () => void; done: () => void }): AsyncIterable<Uint8Array> {
     for await (const chunk of stream) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       this.stats.bytesWritten += buf.length;
+      on.progress();
       yield buf;
     }
+    on.done();
   }
-
   private tlsFor(host: string): HttpTlsOptions {
     if (this.isInsecure(host)) return { rejectUnauthorized: false };
     if (this.options.caFile) this.ca ??= [this.readCa(this.options.caFile)];
@@ -254,6 +288,16 @@ export class Transport {
   async close(): Promise<void> {
     // Connections are pooled per process (src/core/http.ts) and idle ones do not keep it alive.
   }
+}
+
+interface Deadline {
+  at: number;
+}
+
+/** A Buffer body in 64 KiB pieces, so the idle timeout sees it go out. */
+const slice = 64 * 1024;
+function* slices(data: Buffer): Iterable<Buffer> {
+  for (let off = 0; off < data.length; off += slice) yield data.subarray(off, off + slice);
 }
 
 export function formatSeconds(ms: number): string {
