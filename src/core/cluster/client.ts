@@ -51,8 +51,11 @@ export class ClusterClient implements ClusterWhere {
     this.watchContext = { where: this, logger, policy: this.retryPolicy, transport };
   }
 
+  /** Loads the kubeconfig as kubectl does and obtains the user's credentials (see LoadedKubeconfig.obtainCredentials). */
   static async connect(options: ConnectOptions = {}): Promise<ClusterClient> {
     const [kube, config] = await Promise.all([loadKube(), loadKubeconfig(options)]);
+    // Credentials first (an exec plugin may prompt), so a caller's timeout for the cluster can start after them.
+    await config.obtainCredentials();
     return new ClusterClient(kube, config, options.logger ?? silentLogger, options);
   }
 

@@ -1,11 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { Context, KubeConfig } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { OkdError } from '../errors';
 import { loadKube } from './kube';
+import { checkUser, clientNodeUser, type CredentialOptions, KubeconfigCredentials } from './kubeconfig-credentials';
+import { type KubeconfigCluster, type KubeconfigParts, type KubeconfigUser, parseKubeconfigFile } from './kubeconfig-file';
 
-export interface KubeconfigOptions {
+export type { KubeconfigCluster, KubeconfigParts, KubeconfigUser } from './kubeconfig-file';
+
+export interface KubeconfigOptions extends CredentialOptions {
   /** `--kubeconfig FILE`: that file only, which must exist (kubectl's rule). */
   kubeconfig?: string;
   /** `--context NAME`; default the merged config's current-context. */
@@ -13,14 +17,6 @@ export interface KubeconfigOptions {
   /** For tests: where KUBECONFIG and HOME come from. */
   env?: NodeJS.ProcessEnv;
   homeDir?: string;
-}
-
-/** The parts of a kubeconfig that merging and selecting a context look at. */
-export interface KubeconfigParts {
-  clusters: Cluster[];
-  users: User[];
-  contexts: Context[];
-  currentContext: string;
 }
 
 export interface LoadedKubeconfig {
@@ -31,6 +27,11 @@ export interface LoadedKubeconfig {
   user: string;
   /** The files read, in precedence order. */
   files: string[];
+  /**
+   * Reads the token file or runs the exec plugin of the user now (it may prompt, or wait for a browser login);
+   * connecting calls it before its first request. A no-op for other credentials.
+   */
+  obtainCredentials(): Promise<void>;
 }
 
 /**
@@ -66,7 +67,7 @@ export function mergeKubeconfigs(configs: KubeconfigParts[]): KubeconfigParts {
 }
 
 /** Picks the context (`--context` or current-context) and checks that its cluster and user exist. */
-export function selectContext(config: KubeconfigParts, wanted: string | undefined, files: string[]): { context: Context; cluster: Cluster; user: User | undefined } {
+export function selectContext(config: KubeconfigParts, wanted: string | undefined, files: string[]): { context: Context; cluster: KubeconfigCluster; user: KubeconfigUser | undefined } {
   const where = files.length === 1 ? files[0] : `the kubeconfig (${files.join(path.delimiter)})`;
   const names = config.contexts.map((c) => c.name);
   const name = wanted || config.currentContext;
@@ -79,17 +80,20 @@ export function selectContext(config: KubeconfigParts, wanted: string | undefine
   }
   const cluster = config.clusters.find((c) => c.name === context.cluster);
   if (!cluster) throw new OkdError('invalid-input', `context "${name}" names cluster "${context.cluster}", which is not in ${where}`, 'fix the kubeconfig or log in again with `oc login`');
+  if (!cluster.server) throw new OkdError('invalid-input', `cluster "${cluster.name}" of context "${name}" has no server${cluster.origin ? ` in ${cluster.origin}` : ''}`, 'fix the kubeconfig or log in again with `oc login`');
   const user = config.users.find((u) => u.name === context.user);
   return { context, cluster, user };
 }
 
 /**
- * The kubeconfig files kubectl would read (see kubeconfigFiles), each parsed by client-node and merged as kubectl
- * merges them (see mergeKubeconfigs). Errors name the file and what to do.
+ * The kubeconfig files kubectl would read (see kubeconfigFiles), each parsed as clientcmd parses it (relative paths
+ * resolved against the file's folder; see parseKubeconfigFile) and merged as kubectl merges them (mergeKubeconfigs).
+ * A file that vanished since is skipped, as kubectl skips a missing one; `--kubeconfig` must exist. Errors name the
+ * file and what to do.
  */
 export async function readKubeconfig(options: KubeconfigOptions = {}): Promise<{ files: string[]; merged: KubeconfigParts }> {
-  const files = kubeconfigFiles(options);
-  if (files.length === 0) {
+  const found = kubeconfigFiles(options);
+  if (found.length === 0) {
     const env = options.env ?? process.env;
     throw new OkdError(
       'not-found',
@@ -97,31 +101,54 @@ export async function readKubeconfig(options: KubeconfigOptions = {}): Promise<{
       'log in with `oc login`, or pass --kubeconfig FILE (okd.kubeconfig in the editor)',
     );
   }
-  const { KubeConfig } = await loadKube();
-  const parts: KubeconfigParts[] = files.map((file) => {
-    const kc = new KubeConfig();
+  const files: string[] = [];
+  const parts: KubeconfigParts[] = [];
+  for (const file of found) {
+    let text: string;
     try {
-      kc.loadFromFile(file);
+      text = await fs.promises.readFile(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !options.kubeconfig) continue;
       if (code === 'ENOENT') throw new OkdError('not-found', `kubeconfig ${file} does not exist`, 'check --kubeconfig or KUBECONFIG');
-      throw new OkdError('invalid-input', `kubeconfig ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`, 'check the file, or log in again with `oc login`');
+      throw new OkdError('invalid-input', `kubeconfig ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`, 'check the file and its permissions');
     }
-    return { clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext };
-  });
+    files.push(file);
+    parts.push(parseKubeconfigFile(file, text));
+  }
   return { files, merged: mergeKubeconfigs(parts) };
 }
 
 /**
- * Loads the kubeconfig exactly as kubectl does into a client-node KubeConfig set to the chosen context. Tokens,
- * token files, client certificates, CA data and exec credential plugins are then client-node's work when a request
- * is made.
+ * Loads the kubeconfig exactly as kubectl does into a client-node KubeConfig set to the chosen context. Static
+ * tokens, client certificates and CA files are then client-node's work when a request is made; token files and
+ * exec plugins are ours (KubeconfigCredentials), because client-node reads them differently from kubectl.
  */
 export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<LoadedKubeconfig> {
   const { files, merged } = await readKubeconfig(options);
   const { KubeConfig } = await loadKube();
   const { context, cluster, user } = selectContext(merged, options.context, files);
+  if (cluster.caFile && !fs.existsSync(cluster.caFile)) {
+    throw new OkdError('not-found', `the certificate-authority ${cluster.caFile} of cluster "${cluster.name}" does not exist`, `fix certificate-authority${cluster.origin ? ` in ${cluster.origin}` : ''} (relative paths are relative to that file)`);
+  }
+  if (user) checkUser(user);
+  const credentials = user ? new KubeconfigCredentials(user, cluster, options) : undefined;
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({ clusters: merged.clusters, users: merged.users, contexts: merged.contexts, currentContext: context.name });
-  return { kubeConfig, context: context.name, server: cluster.server, user: user?.name ?? context.user, files };
+  if (credentials) kubeConfig.addAuthenticator(credentials);
+  kubeConfig.loadFromOptions({
+    clusters: merged.clusters.map(({ origin: _origin, ...c }) => c),
+    // A context whose user is defined nowhere connects without credentials, as kubectl does; client-node would
+    // also drop the cluster's CA without a user, hence an empty one.
+    users: [...merged.users.map((u) => (u === user && credentials ? credentials.clientUser() : clientNodeUser(u))), ...(user ? [] : [{ name: context.user }])],
+    contexts: merged.contexts,
+    currentContext: context.name,
+  });
+  return {
+    kubeConfig,
+    context: context.name,
+    server: cluster.server,
+    user: user?.name ?? context.user,
+    files,
+    obtainCredentials: async () => credentials?.obtain(),
+  };
 }

@@ -113,15 +113,18 @@ export class ClusterModel implements vscode.Disposable {
       return;
     }
     this.setState({ kind: 'connecting' });
-    const connecting = withTimeout(
-      (async () => {
-        const client = await ClusterClient.connect(options);
-        this.logger.info(`cluster: connecting to ${client.server} (context ${client.context})`);
-        return { client, live: await readLiveStatus(client) };
-      })(),
-      CONNECT_TIMEOUT_MS,
-      () => new OkdError('unreachable', `the cluster did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`, 'check okd.kubeconfig and okd.context, and that the cluster is up'),
-    );
+    const connecting = (async () => {
+      // No terminal here: an exec plugin gets no stdin, and what it writes to stderr (a login URL, why it failed)
+      // goes to the log. Obtaining credentials may take a user's minute, so the timeout starts after it.
+      const client = await ClusterClient.connect({ ...options, terminal: false, execStderr: (line) => this.logger.info(`cluster: credential plugin: ${line}`) });
+      this.logger.info(`cluster: connecting to ${client.server} (context ${client.context})`);
+      const live = await withTimeout(
+        readLiveStatus(client),
+        CONNECT_TIMEOUT_MS,
+        () => new OkdError('unreachable', `the cluster did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`, 'check okd.kubeconfig and okd.context, and that the cluster is up'),
+      );
+      return { client, live };
+    })();
     this.connecting = connecting.then((c) => c.client);
     try {
       const { client, live } = await connecting;
