@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import vscode = require('vscode');
 import { OkdError } from '../../core/errors';
-import { EXTRACT_COMMANDS, extractCommand, type ExtractCommandResult } from '../../core/release/extract';
+import { extractCommand, type ExtractCommandResult } from '../../core/release/extract';
 import { releaseArgument } from '../releases/args';
 import type { ReleaseCommand } from '../releases/commands/types';
 
@@ -20,9 +20,11 @@ export const extractInstaller: ReleaseCommand = {
     const pullSpec = given && typeof given.release === 'string' ? given.release : await releaseArgument(explorer, arg, 'Extract Installer: release');
     if (!pullSpec) return undefined;
     const release = await explorer.loadRelease(pullSpec);
-    const component = EXTRACT_COMMANDS[COMMAND]?.component ?? 'installer';
-    if (!release.components.some((c) => c.name === component)) {
-      throw new OkdError('not-found', `release ${release.version} has no ${component} image, which holds ${COMMAND}`, 'extract the installer from a payload that ships one (every OKD release does)');
+    // Before asking for a folder: a release with no image holding the installer at all. Which of the two serves
+    // this machine (installer for the payload's own linux arch, installer-artifacts for others) extractCommand picks.
+    const holders = ['installer', 'installer-artifacts'];
+    if (!release.components.some((c) => holders.includes(c.name))) {
+      throw new OkdError('not-found', `release ${release.version} has no installer or installer-artifacts image, which hold ${COMMAND}`, 'extract the installer from a payload that ships one (every OKD release does)');
     }
     let dir = given?.to;
     if (!dir) {
