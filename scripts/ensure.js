@@ -22,6 +22,8 @@ const debianPackages = {
   chromium: '/usr/bin/chromium',
   'libkrb5-dev': '/usr/include/krb5.h',
   'util-linux': '/usr/bin/flock',
+  // The real proxy of the proxy tests (test/support/proxy/squid.ts): its hosts_file gives test registries names only it resolves.
+  squid: '/usr/sbin/squid',
 };
 
 function log(message) {

@@ -2,12 +2,15 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import type { Readable } from 'node:stream';
+import { type ProxyChoice, ProxyResolver, type ProxySettings, proxySettingsFromEnv } from './proxy';
+import { TunnelAgent, forwardOptions, isProxyConnectError, proxyRefused, proxyUnreachable } from './proxyAgent';
 
 /**
  * A small HTTP client on node:http/https: what the registry client and the release controller client need
  * (methods, streamed bodies both ways, redirects for GET/HEAD, per-host TLS settings, an abort signal), and no
  * more. node:http is part of Node's startup snapshot; a fetch implementation would add tens of milliseconds to
- * every CLI run and half a megabyte to the bundles.
+ * every CLI run and half a megabyte to the bundles. Requests go through the proxy of HTTPS_PROXY/HTTP_PROXY/NO_PROXY
+ * (src/core/proxy.ts), or of the settings the editor gives setProxySettings().
  */
 export interface HttpRequestOptions {
   method: string;
@@ -40,20 +43,36 @@ export interface HttpResponse {
 
 const agents = new Map<string, http.Agent>();
 
-function agentFor(protocol: string, options: HttpTlsOptions | undefined): http.Agent {
-  const key = `${protocol}|${options?.rejectUnauthorized === false ? 'insecure' : 'verify'}|${(options?.ca ?? []).join('')}`;
+let proxyResolver: ProxyResolver | undefined;
+
+/**
+ * Replaces the proxy settings read from the environment (the editor's http.proxy); undefined goes back to the
+ * environment. Pooled connections are closed so that no request keeps using the previous route.
+ */
+export function setProxySettings(settings: ProxySettings | undefined): void {
+  proxyResolver = settings ? new ProxyResolver(settings) : undefined;
+  closeIdleConnections();
+}
+
+function currentProxies(): ProxyResolver {
+  return (proxyResolver ??= new ProxyResolver(proxySettingsFromEnv()));
+}
+
+function agentFor(protocol: string, options: HttpTlsOptions | undefined, proxy?: ProxyChoice): http.Agent {
+  const route = proxy ? `${proxy.url.href}|${proxy.source}` : 'direct';
+  const key = `${protocol}|${route}|${options?.rejectUnauthorized === false ? 'insecure' : 'verify'}|${(options?.ca ?? []).join('')}`;
   let agent = agents.get(key);
   if (!agent) {
-    agent =
-      protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            rejectUnauthorized: options?.rejectUnauthorized !== false,
-            // An insecure host's certificate is not checked, so no CA is needed: `ca: []` spares loading Node's
-            // bundled roots, about 25 ms of a cold CLI run against a plain-http insecure registry (the TLS try first).
-            ...(options?.rejectUnauthorized === false ? { ca: [] } : options?.ca?.length ? { ca: [...tls.rootCertificates, ...options.ca] } : {}),
-          })
-        : new http.Agent({ keepAlive: true });
+    const tlsOptions: https.AgentOptions = {
+      keepAlive: true,
+      rejectUnauthorized: options?.rejectUnauthorized !== false,
+      // An insecure host's certificate is not checked, so no CA is needed: `ca: []` spares loading Node's
+      // bundled roots, about 25 ms of a cold CLI run against a plain-http insecure registry (the TLS try first).
+      ...(options?.rejectUnauthorized === false ? { ca: [] } : options?.ca?.length ? { ca: [...tls.rootCertificates, ...options.ca] } : {}),
+    };
+    if (protocol === 'https:') agent = proxy ? new TunnelAgent(proxy, tlsOptions) : new https.Agent(tlsOptions);
+    // Plain http through a proxy: the connection is to the proxy (over TLS for an https:// proxy).
+    else agent = proxy?.url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     agents.set(key, agent);
   }
   return agent;
@@ -70,16 +89,30 @@ function headerMap(res: http.IncomingMessage): HttpHeaders {
 }
 
 function once(url: URL, options: HttpRequestOptions): Promise<http.IncomingMessage> {
+  const proxy = currentProxies().proxyFor(url);
   return new Promise((resolve, reject) => {
-    const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(url, {
+    const common = {
       method: options.method,
-      headers: options.headers,
-      agent: agentFor(url.protocol, options.tls),
+      agent: agentFor(url.protocol, options.tls, proxy),
       ...(options.signal ? { signal: options.signal } : {}),
+    };
+    // https through a proxy: the TunnelAgent opens a CONNECT tunnel. Plain http: the request goes to the proxy.
+    const forward = proxy && url.protocol === 'http:' ? proxy : undefined;
+    const req = forward
+      ? (forward.url.protocol === 'https:' ? https : http).request({ ...forwardOptions(forward, url, options.headers), ...common })
+      : (url.protocol === 'https:' ? https : http).request(url, { headers: options.headers, ...common });
+    req.once('response', (res: http.IncomingMessage) => {
+      // Only a proxy answers 407; to the caller it is the proxy's refusal, not the server's.
+      if (forward && res.statusCode === 407) {
+        res.resume();
+        return reject(proxyRefused(forward, url.host, 407, `${options.method} to`));
+      }
+      resolve(res);
     });
-    req.once('response', resolve);
-    req.once('error', (err) => reject(options.signal?.aborted && options.signal.reason instanceof Error ? options.signal.reason : err));
+    req.once('error', (err) => {
+      if (options.signal?.aborted && options.signal.reason instanceof Error) return reject(options.signal.reason);
+      reject(forward && isProxyConnectError(err) ? proxyUnreachable(forward, url.host, err) : err);
+    });
     const body = options.body;
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);

@@ -6,6 +6,7 @@ import { parsePlatform, type Platform } from '../core/registry/types';
 import { defaultCacheDir, ReleaseCache } from '../core/release/cache';
 import { ReleaseLibrary } from '../core/release/library';
 import { createLog } from './log';
+import { applyProxySetting } from './proxySetting';
 import { readSettings } from './settings';
 
 /**
@@ -30,9 +31,11 @@ export class Services implements vscode.Disposable {
       platform: () => this.platform(),
       logger,
     });
+    applyProxySetting();
     this.disposables.push(
       channel,
       vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('http.proxy') || event.affectsConfiguration('http.noProxy')) applyProxySetting();
         if (event.affectsConfiguration('okd')) {
           this.registryClient = undefined;
           this.releaseCache = undefined;
