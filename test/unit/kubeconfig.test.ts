@@ -178,3 +178,25 @@ describe('exec credential plugins as client-go runs them', () => {
     assert.equal(fs.readFileSync(countFile, 'utf8'), 'run\nrun\n');
   });
 });
+
+describe('the cluster proxy as kubectl picks it', () => {
+  const proxyOf = async (server: string, env: NodeJS.ProcessEnv, proxyUrl?: string) => {
+    const dir = tmpDir();
+    const file = writeKubeconfig(path.join(dir, 'config'), oneContext({ server, user: { token: 't' }, ...(proxyUrl ? { cluster: { 'proxy-url': proxyUrl } } : {}) }));
+    const loaded = await loadKubeconfig({ kubeconfig: file, env });
+    return loaded.kubeConfig.getCurrentCluster()?.proxyUrl;
+  };
+
+  it('takes HTTPS_PROXY from the environment when the kubeconfig names no proxy-url (client-go\'s ProxyFromEnvironment)', async () => {
+    assert.equal(await proxyOf('https://api.cluster.example:6443', { HTTPS_PROXY: 'http://proxy.corp:3128' }), 'http://proxy.corp:3128/');
+    assert.equal(await proxyOf('https://api.cluster.example:6443', { https_proxy: 'http://lower.corp:3128' }), 'http://lower.corp:3128/');
+  });
+
+  it('goes direct for NO_PROXY, localhost and loopback; a proxy-url in the kubeconfig wins over the environment', async () => {
+    const env = { HTTPS_PROXY: 'http://proxy.corp:3128', NO_PROXY: '.cluster.example' };
+    assert.equal(await proxyOf('https://api.cluster.example:6443', env), undefined);
+    assert.equal(await proxyOf('https://127.0.0.1:6443', { HTTPS_PROXY: 'http://proxy.corp:3128' }), undefined);
+    assert.equal(await proxyOf('https://localhost:6443', { HTTPS_PROXY: 'http://proxy.corp:3128' }), undefined);
+    assert.equal(await proxyOf('https://api.other.example:6443', env, 'http://kube-proxy.corp:8080'), 'http://kube-proxy.corp:8080');
+  });
+});

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Context, KubeConfig } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { OkdError } from '../errors';
+import { ProxyResolver, proxySettingsFromEnv } from '../proxy';
 import { loadKube } from './kube';
 import { checkUser, clientNodeUser, type CredentialOptions, KubeconfigCredentials } from './kubeconfig-credentials';
 import { type KubeconfigCluster, type KubeconfigParts, type KubeconfigUser, parseKubeconfigFile } from './kubeconfig-file';
@@ -120,6 +121,22 @@ export async function readKubeconfig(options: KubeconfigOptions = {}): Promise<{
 }
 
 /**
+ * kubectl without a `proxy-url` takes the proxy from the environment (client-go's ProxyFromEnvironment:
+ * HTTPS_PROXY, NO_PROXY, never for localhost or loopback); client-node does not, so the cluster gets it here.
+ */
+function withEnvironmentProxy<T extends { server: string; proxyUrl?: string }>(cluster: T, env: NodeJS.ProcessEnv): T {
+  if (cluster.proxyUrl) return cluster;
+  let target: URL;
+  try {
+    target = new URL(cluster.server);
+  } catch {
+    return cluster;
+  }
+  const proxy = new ProxyResolver(proxySettingsFromEnv(env)).proxyFor(target);
+  return proxy ? { ...cluster, proxyUrl: proxy.url.href } : cluster;
+}
+
+/**
  * Loads the kubeconfig exactly as kubectl does into a client-node KubeConfig set to the chosen context. Static
  * tokens, client certificates and CA files are then client-node's work when a request is made; token files and
  * exec plugins are ours (KubeconfigCredentials), because client-node reads them differently from kubectl.
@@ -136,7 +153,7 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<L
   const kubeConfig = new KubeConfig();
   if (credentials) kubeConfig.addAuthenticator(credentials);
   kubeConfig.loadFromOptions({
-    clusters: merged.clusters.map(({ origin: _origin, ...c }) => c),
+    clusters: merged.clusters.map(({ origin: _origin, ...c }) => (c === cluster || c.name === cluster.name ? withEnvironmentProxy(c, options.env ?? process.env) : c)),
     // A context whose user is defined nowhere connects without credentials, as kubectl does; client-node would
     // also drop the cluster's CA without a user, hence an empty one.
     users: [...merged.users.map((u) => (u === user && credentials ? credentials.clientUser() : clientNodeUser(u))), ...(user ? [] : [{ name: context.user }])],

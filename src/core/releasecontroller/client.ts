@@ -120,6 +120,8 @@ export class ReleaseControllerClient {
       } catch (err) {
         const reason: unknown = controller.signal.reason;
         if (reason instanceof CancelledError) throw reason;
+        // A proxy's refusal says what to do about the proxy; keep its advice, with the controller named.
+        if (err instanceof OkdError) throw new OkdError(err.kind, `release controller ${this.host}, GET ${path}: ${err.message}`, err.hint, { cause: err });
         const why = reason instanceof Error && reason.name === 'TimeoutError' ? reason.message : describeNetworkError(err);
         throw new OkdError(
           'unreachable',
