@@ -1,5 +1,5 @@
 // readRelease with allowOffline: a read by tag while the registry cannot be reached answers with the tag's last read,
-// and only then. The registry is a stand-in whose resolveImage fails the way the transport does.
+// and only then. The registry is a stand-in whose headManifest and resolveImage fail the way the transport does.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +22,7 @@ function failing(err: Error): RegistryClient {
   const fail = async () => {
     throw err;
   };
-  return { resolveImage: fail, readBlob: fail } as unknown as RegistryClient;
+  return { headManifest: fail, resolveImage: fail, readBlob: fail } as unknown as RegistryClient;
 }
 
 const withCode = (code: string) => Object.assign(new Error(code), { code });
@@ -82,6 +82,8 @@ describe('reading a release by tag while its registry cannot be reached', () => 
 
   it('records a tag only once its payload is read: a failed read leaves the last good one', async () => {
     const moved = {
+      // The tag was read before, so the reader asks by HEAD first: it names a payload the cache does not have.
+      headManifest: async () => ({ digest: DIGEST_B, via: 'HEAD' }),
       resolveImage: async () => ({ digest: DIGEST_B, mediaType: 'application/vnd.oci.image.manifest.v1+json', manifest: { schemaVersion: 2, config: { digest: DIGEST_A, size: 2 }, layers: [{ digest: DIGEST_B, size: 10 }] } }),
       readBlob: async () => {
         throw new OkdError('integrity', 'blob does not match its digest');

@@ -30,12 +30,15 @@ export async function readClusterRelease(client: ClusterClient, options: Payload
   return { image, release };
 }
 
-/** A digest pullspec for `image`: as is when it has a digest, else the digest its tag points to now. */
+/**
+ * A digest pullspec for `image`: as is when it has a digest, else the digest its tag points to now, learned by a
+ * manifest HEAD (Docker Hub counts GETs against the pull limit; a GET only when the HEAD names no digest).
+ */
 export async function resolveImageDigest(image: string, registry: RegistryClient, token?: CancellationTokenLike): Promise<string> {
   const ref = parsePullspec(image);
   if (ref.digest) return formatPullspec(ref);
-  const manifest = await registry.getManifest(ref.registry, ref.repository, ref.tag ?? 'latest', token);
-  return digestPullspec(ref, manifest.digest);
+  const head = await registry.headManifest(ref.registry, ref.repository, ref.tag ?? 'latest', token);
+  return digestPullspec(ref, head.digest);
 }
 
 function digestOf(pullspec: string): string | undefined {

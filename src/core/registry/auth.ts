@@ -74,7 +74,7 @@ export class Authenticator {
         ...req,
         headers: { ...req.headers, ...(auth.header ? { Authorization: auth.header } : {}) },
       });
-      if (res.status === 403) {
+      if (res.status === 403 && this.isRegistryUrl({ ...req, url: res.url || req.url })) {
         await res.discard();
         throw this.forbidden(registry, scope, auth.credentials);
       }

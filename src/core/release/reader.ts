@@ -46,27 +46,34 @@ export async function readRelease(pullspecText: string | Pullspec, options: Read
   const cache = options.cache;
   // The model cache is keyed by the digest the pullspec names (a tag costs one manifest request to learn it).
   let image: ResolvedImage | undefined;
+  let named: string | undefined;
+  let cached: Release | undefined;
   if (!ref.digest && cache) {
     try {
-      image = await resolve(ref, platform, options);
+      // A tag read before: a HEAD says which payload it names now (a list's own digest, as the cache keys lists),
+      // and when the cache has that payload no manifest is fetched (Docker Hub counts GETs against its pull limit,
+      // HEADs not). A tag never read is resolved with GETs straight away, as it needs the manifests anyway.
+      if (await cache.getTag(pullSpec, view)) {
+        named = await headDigest(ref, options);
+        cached = await cachedRelease(named, pullSpec, view, cache, options);
+      }
+      if (!cached) image = await resolve(ref, platform, options);
     } catch (err) {
       const offline = options.allowOffline && isNoConnection(err) ? await lastReadOfTag(pullSpec, view, err, cache, options) : undefined;
       if (offline) return offline;
       throw err;
     }
   }
-  const key = ref.digest ?? image?.listDigest ?? image?.digest;
+  const key = ref.digest ?? (image ? (image.listDigest ?? image.digest) : named);
   // Which payload the tag named, recorded once that payload is in the cache (a failed read records nothing).
   const remember = async (): Promise<void> => {
     if (cache && key && !ref.digest) await cacheWrite(() => cache.putTag(pullSpec, view, key), cache, options.logger);
   };
-  if (key && cache) {
-    const cached = await cache.getRelease(key, view);
-    if (cached) {
-      (options.logger ?? silentLogger).debug(`release ${pullSpec}: model from cache`);
-      await remember();
-      return { ...cached, pullSpec };
-    }
+  // The model only: readPayload below looks for the payload (a digest the HEAD named was looked up whole already).
+  if (key && cache && !cached && key !== named) cached = await cachedRelease(key, pullSpec, view, cache, options, false);
+  if (cached) {
+    await remember();
+    return cached;
   }
   const payload = await readPayload(ref, options, image);
   const release = releaseFromPayload(payload, options);
@@ -97,6 +104,41 @@ async function lastReadOfTag(pullSpec: string, view: string, err: OkdError, cach
   const warning = offlineWarning(offline) as string;
   (options.logger ?? silentLogger).warn(`release ${pullSpec}: ${warning}`);
   return { ...offline, warnings: [warning, ...release.warnings] };
+}
+
+/** The digest a tag names now, by a manifest HEAD (a GET only when the registry's HEAD does not say). */
+async function headDigest(ref: Pullspec, options: ReadReleaseOptions): Promise<string> {
+  throwIfCancelled(options.token, `reading ${formatPullspec(ref)}`);
+  const head = await options.registry.headManifest(ref.registry, ref.repository, ref.tag ?? 'latest', options.token);
+  (options.logger ?? silentLogger).debug(`release ${formatPullspec(ref)}: names ${head.digest} (by ${head.via})`);
+  return head.digest;
+}
+
+/**
+ * The release filed under `digest` for `view`: the model, else (with `fromPayload`) built from the cached payload
+ * and its model kept. Undefined when the cache has neither.
+ */
+async function cachedRelease(
+  digest: string,
+  pullSpec: string,
+  view: string,
+  cache: ReleaseCache,
+  options: ReadReleaseOptions,
+  fromPayload = true,
+): Promise<Release | undefined> {
+  const logger = options.logger ?? silentLogger;
+  const model = await cache.getRelease(digest, view);
+  if (model) {
+    logger.debug(`release ${pullSpec}: model from cache`);
+    return { ...model, pullSpec };
+  }
+  if (!fromPayload) return undefined;
+  const payload = await cache.get(digest, formatPlatform(options.platform ?? defaultPlatform));
+  if (!payload) return undefined;
+  logger.debug(`release ${pullSpec}: ${digest} from cache`);
+  const release = releaseFromPayload({ ...payload, pullSpec }, options);
+  await cacheWrite(() => cache.putRelease(digest, view, release), cache, options.logger);
+  return release;
 }
 
 function resolve(ref: Pullspec, platform: Platform, options: ReadReleaseOptions): Promise<ResolvedImage> {

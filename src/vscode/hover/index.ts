@@ -13,9 +13,10 @@ export function registerHover(services: Services): vscode.Disposable[] {
     resolve: async (pullspec, token) => {
       const started = Date.now();
       const reference = pullspec.tag ?? 'latest';
-      const manifest = await services.registry().getManifest(pullspec.registry, pullspec.repository, reference, token);
-      services.logger.info(`hover: ${formatPullspec(pullspec)} -> ${manifest.digest} (${Date.now() - started} ms)`);
-      return manifest.digest;
+      // A HEAD: hovers must not spend a registry's pull quota (Docker Hub counts manifest GETs, not HEADs).
+      const head = await services.registry().headManifest(pullspec.registry, pullspec.repository, reference, token);
+      services.logger.info(`hover: ${formatPullspec(pullspec)} -> ${head.digest} by ${head.via} (${Date.now() - started} ms)`);
+      return head.digest;
     },
   });
   return [

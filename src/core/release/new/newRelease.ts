@@ -202,9 +202,10 @@ export async function createRelease(options: NewReleaseOptions): Promise<NewRele
   };
 }
 
+/** The target tag must not exist yet: a manifest HEAD (no GET counted against a pull limit), 404 means free. */
 async function assertTagFree(registry: RegistryClient, target: Pullspec, tag: string, tagPullSpec: string, token?: CancellationTokenLike): Promise<void> {
   try {
-    await registry.getManifest(target.registry, target.repository, tag, token);
+    await registry.headManifest(target.registry, target.repository, tag, token);
   } catch (err) {
     if (err instanceof OkdError && err.kind === 'not-found') return;
     throw err;
