@@ -4,7 +4,7 @@
  *   node --import tsx bench/release-info.ts
  *
  * A local docker-registry holds two 146-component payloads on a 104 MiB base. Prints progress on stderr and, as
- * its last line, {"coldVsSkopeo", "bytesRatio", "warmMs", "diffMs", "nodeStartVsSkopeo", "floorVsSkopeo",
+ * its last line, {"coldVsSkopeo", "bytesRatio", "warmMs", "diffMs", "nodeStartVsSkopeo", "floorVsSkopeo", "proxy*", "redirect*",
  * "coldVsSkopeoOverLink"}:
  * - coldVsSkopeo: a cold `okd-dev release info` over `skopeo copy docker://... dir:` plus extracting
  *   release-manifests/ from the top layer with tar (median of 5 each). Both talk to the registry directly, not
@@ -22,6 +22,9 @@
  * - coldVsSkopeoOverLink: the first two again (median of 3 each) through a proxy that shapes traffic like a link to
  *   a registry elsewhere (100 Mbit/s towards the client, 20 ms round trip): what a user meets, where skopeo has to
  *   fetch the 104 MiB base and okd-dev does not.
+ * - proxyBytesRatio, proxyColdMs: one cold read through squid (HTTP_PROXY), bytes as bytesRatio counts them;
+ * - redirectBytesRatio, redirectColdMs: one cold read through a front that redirects blobs (307) to a CDN host, as
+ *   quay.io does; bytes are the front's plus the CDN's, over the same three objects.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,7 +33,9 @@ import { RegistryClient } from '../src/core/registry/client';
 import { cliEnv, ensureBuilt, runCli, runProcess } from '../test/support/cli';
 import { fixtureTags } from '../test/support/payload/manifests';
 import { pushTestPayload } from '../test/support/payload/build';
-import { startRegistry, startTcpProxy } from '../test/support/registry';
+import { startSquid } from '../test/support/proxy/squid';
+import { blobDataPath, startRegistry, startTcpProxy, type TestRegistry } from '../test/support/registry';
+import { startRegistryFront } from '../test/support/registry/front';
 
 /** A link to a registry elsewhere: 100 Mbit/s towards the client, 20 ms round trip. */
 const LINK = { bytesPerSecond: 100e6 / 8, rttMs: 20 };
@@ -67,6 +72,52 @@ async function skopeoAndTar(pullSpec: string): Promise<number> {
   }
 }
 
+const PROXIED_NAME = 'registry.okd-bench.test';
+
+/**
+ * One cold read through squid (a real forward proxy, the only one that resolves PROXIED_NAME), via HTTP_PROXY as
+ * a user behind a corporate proxy has it; bytes counted at the registry's counting proxy behind squid.
+ */
+async function throughCorporateProxy(registry: TestRegistry, pullSpec: string, wanted: number): Promise<{ ms: number; bytesRatio: number }> {
+  const squid = await startSquid({ names: [PROXIED_NAME] });
+  try {
+    const proxied = pullSpec.replace(registry.host, `${PROXIED_NAME}:${registry.host.split(':')[1]}`);
+    const before = registry.counters.bytesToClient;
+    const result = await runCli(['release', 'info', proxied, '--insecure'], cliEnv({ HTTP_PROXY: squid.url, HTTPS_PROXY: squid.url }));
+    if (result.code !== 0) throw new Error(`through squid: ${result.stderr}`);
+    const passed = squid.accessLog().filter((line) => line.includes(PROXIED_NAME)).length;
+    if (passed === 0) throw new Error('squid logged no request for the registry: the read did not go through the proxy');
+    const bytesRatio = (registry.counters.bytesToClient - before) / wanted;
+    log(`okd-dev release info, cold through squid (${passed} requests logged): ${result.ms.toFixed(0)} ms, bytesRatio ${bytesRatio.toFixed(3)}`);
+    return { ms: result.ms, bytesRatio };
+  } finally {
+    await squid.stop();
+  }
+}
+
+/**
+ * One cold read through a front that redirects blob GETs to a CDN host, as quay.io does: bytes are what the front
+ * sent (counted by a TCP proxy before it) plus the blobs the CDN served.
+ */
+async function throughRedirectingFront(registry: TestRegistry, pullSpec: string, wanted: number): Promise<{ ms: number; bytesRatio: number }> {
+  const front = await startRegistryFront(registry, { redirectBlobs: true });
+  const counter = await startTcpProxy(Number(front.host.split(':')[1]));
+  try {
+    const result = await runCli(['release', 'info', pullSpec.replace(registry.host, `127.0.0.1:${counter.port}`), '--insecure'], cliEnv());
+    if (result.code !== 0) throw new Error(`through the redirecting front: ${result.stderr}`);
+    const fromCdn = front.log
+      .filter((r) => r.server === 'cdn' && r.status === 200)
+      .reduce((sum, r) => sum + fs.statSync(blobDataPath(registry, `sha256:${r.path.split('/').pop() ?? ''}`)).size, 0);
+    if (fromCdn === 0) throw new Error('the CDN served nothing: the blobs were not redirected');
+    const bytesRatio = (counter.counters.bytesToClient + fromCdn) / wanted;
+    log(`okd-dev release info, cold through a front redirecting blobs to a CDN: ${result.ms.toFixed(0)} ms, bytesRatio ${bytesRatio.toFixed(3)}`);
+    return { ms: result.ms, bytesRatio };
+  } finally {
+    await counter.stop();
+    await front.stop();
+  }
+}
+
 async function main(): Promise<void> {
   ensureBuilt();
   const registry = await startRegistry({ proxy: true });
@@ -83,6 +134,9 @@ async function main(): Promise<void> {
     if (counted.code !== 0) throw new Error(counted.stderr);
     const bytesRatio = (registry.counters.bytesToClient - before) / (a.sizes.manifest + a.sizes.config + a.sizes.topLayer);
     log(`okd-dev release info, cold through the counting proxy: ${counted.ms.toFixed(0)} ms, bytesRatio ${bytesRatio.toFixed(3)}`);
+    const wanted = a.sizes.manifest + a.sizes.config + a.sizes.topLayer;
+    const viaProxy = await throughCorporateProxy(registry, a.pullSpec, wanted);
+    const viaCdn = await throughRedirectingFront(registry, a.pullSpec, wanted);
 
     // Timings: everything below talks to the registry directly, as skopeo does (the proxy lives in this process).
     const direct = a.pullSpec.replace(registry.host, registry.directHost);
@@ -152,6 +206,10 @@ async function main(): Promise<void> {
       nodeStartVsSkopeo: +(median(nodeStart) / median(theirs)).toFixed(3),
       floorVsSkopeo: +(median(floor) / median(theirs)).toFixed(3),
       coldVsSkopeoOverLink: +(median(oursOverLink) / median(theirsOverLink)).toFixed(3),
+      proxyBytesRatio: +viaProxy.bytesRatio.toFixed(3),
+      proxyColdMs: Math.round(viaProxy.ms),
+      redirectBytesRatio: +viaCdn.bytesRatio.toFixed(3),
+      redirectColdMs: Math.round(viaCdn.ms),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {
