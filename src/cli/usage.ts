@@ -22,7 +22,7 @@ Usage:
   okd-dev dev which [--path DIR] [--release PULLSPEC] [-o json]
 
 Registry options (every command that reads a registry):
-  -a, --registry-config FILE   credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json)
+  -a, --registry-config FILE   the only credentials file read (default: REGISTRY_AUTH_FILE, else podman's and docker's files and credential helpers)
       --insecure               allow plain http and unverified TLS
       --ca-file FILE           trust this CA for registry TLS
       --filter-by-os OS/ARCH   the platform to read from a multi-arch payload (default linux/amd64)
