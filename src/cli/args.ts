@@ -8,6 +8,9 @@ export const registryOptions = {
   insecure: { type: 'boolean' },
   'ca-file': { type: 'string' },
   'filter-by-os': { type: 'string' },
+  'registries-conf': { type: 'string' },
+  'idms-file': { type: 'string' },
+  'icsp-file': { type: 'string' },
 } as const satisfies Options;
 
 export const commonOptions = {

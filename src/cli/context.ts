@@ -9,6 +9,9 @@ export interface RegistryFlags {
   insecure?: boolean;
   'ca-file'?: string;
   'filter-by-os'?: string;
+  'registries-conf'?: string;
+  'idms-file'?: string;
+  'icsp-file'?: string;
   verbose?: boolean;
 }
 
@@ -43,6 +46,9 @@ export function createContext(flags: RegistryFlags): CliContext {
       authFile: flags['registry-config'],
       insecure: flags.insecure ?? false,
       caFile: flags['ca-file'],
+      ...(flags['registries-conf'] ? { registriesConf: { file: flags['registries-conf'] } } : {}),
+      ...(flags['idms-file'] ? { idmsFiles: [flags['idms-file']] } : {}),
+      ...(flags['icsp-file'] ? { icspFiles: [flags['icsp-file']] } : {}),
       logger,
     }),
     cache: new ReleaseCache(defaultCacheDir()),

@@ -26,6 +26,12 @@ Registry options (every command that reads a registry):
       --insecure               allow plain http and unverified TLS
       --ca-file FILE           trust this CA for registry TLS
       --filter-by-os OS/ARCH   the platform to read from a multi-arch payload (default linux/amd64)
+      --registries-conf FILE   mirrors, insecure and blocked registries (default: CONTAINERS_REGISTRIES_CONF, else
+                               ~/.config/containers/registries.conf or /etc/containers/registries.conf, and their .d)
+      --idms-file FILE         ImageDigestMirrorSet: mirrors for pulls by digest, tried when the source fails (as oc)
+      --icsp-file FILE         ImageContentSourcePolicy: the same, from spec.repositoryDigestMirrors
+                               Registry TLS: CAs (*.crt) and client certificates (*.cert + *.key) in
+                               ~/.config/containers/certs.d/HOST[:PORT]/, /etc/containers/certs.d/..., /etc/docker/certs.d/...
 
 Cluster options (every cluster command):
       --kubeconfig FILE        the kubeconfig (default: KUBECONFIG, else ~/.kube/config, as kubectl)

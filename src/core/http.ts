@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
@@ -25,8 +27,11 @@ export interface HttpRequestOptions {
 export interface HttpTlsOptions {
   /** false: accept any certificate (insecure registries). */
   rejectUnauthorized?: boolean;
-  /** Extra CAs (PEM), added to Node's bundled roots. */
+  /** Extra CAs (PEM), added to Node's bundled roots (and NODE_EXTRA_CA_CERTS) for this request's host only. */
   ca?: string[];
+  /** A client certificate and its key (PEM), for registries that require one (certs.d `*.cert` + `*.key`). */
+  cert?: string;
+  key?: string;
 }
 
 export interface HttpHeaders {
@@ -58,9 +63,36 @@ function currentProxies(): ProxyResolver {
   return (proxyResolver ??= new ProxyResolver(proxySettingsFromEnv()));
 }
 
+let extraCaCerts: string[] | undefined;
+
+/**
+ * NODE_EXTRA_CA_CERTS: Node adds them to its default roots, but an explicit `ca` replaces those, so they are added
+ * back here (a corporate CA must keep working for a registry that also has a certs.d CA).
+ */
+function nodeExtraCaCerts(): string[] {
+  if (extraCaCerts) return extraCaCerts;
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  extraCaCerts = [];
+  if (file) {
+    try {
+      extraCaCerts.push(fs.readFileSync(file, 'utf8'));
+    } catch {
+      // Node itself only warns about an unreadable file.
+    }
+  }
+  return extraCaCerts;
+}
+
+function tlsKey(options: HttpTlsOptions | undefined): string {
+  if (!options?.ca?.length && !options?.cert) return options?.rejectUnauthorized === false ? 'insecure' : 'verify';
+  const hash = createHash('sha256');
+  for (const part of [...(options.ca ?? []), '|', options.cert ?? '', '|', options.key ?? '']) hash.update(part);
+  return `${options.rejectUnauthorized === false ? 'insecure' : 'verify'}|${hash.digest('hex')}`;
+}
+
 function agentFor(protocol: string, options: HttpTlsOptions | undefined, proxy?: ProxyChoice): http.Agent {
   const route = proxy ? `${proxy.url.href}|${proxy.source}` : 'direct';
-  const key = `${protocol}|${route}|${options?.rejectUnauthorized === false ? 'insecure' : 'verify'}|${(options?.ca ?? []).join('')}`;
+  const key = `${protocol}|${route}|${tlsKey(options)}`;
   let agent = agents.get(key);
   if (!agent) {
     const tlsOptions: https.AgentOptions = {
@@ -68,7 +100,12 @@ function agentFor(protocol: string, options: HttpTlsOptions | undefined, proxy?:
       rejectUnauthorized: options?.rejectUnauthorized !== false,
       // An insecure host's certificate is not checked, so no CA is needed: `ca: []` spares loading Node's
       // bundled roots, about 25 ms of a cold CLI run against a plain-http insecure registry (the TLS try first).
-      ...(options?.rejectUnauthorized === false ? { ca: [] } : options?.ca?.length ? { ca: [...tls.rootCertificates, ...options.ca] } : {}),
+      ...(options?.rejectUnauthorized === false
+        ? { ca: [] }
+        : options?.ca?.length
+          ? { ca: [...tls.rootCertificates, ...nodeExtraCaCerts(), ...options.ca] }
+          : {}),
+      ...(options?.cert && options.key ? { cert: options.cert, key: options.key } : {}),
     };
     if (protocol === 'https:') agent = proxy ? new TunnelAgent(proxy, tlsOptions) : new https.Agent(tlsOptions);
     // Plain http through a proxy: the connection is to the proxy (over TLS for an https:// proxy).

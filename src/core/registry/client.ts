@@ -3,12 +3,16 @@ import type { CancellationTokenLike } from '../cancel';
 import { type Logger, silentLogger } from '../log';
 import { Authenticator } from './auth';
 import { type BlobRef, blobExists, openBlob, readBlob } from './blobs';
+import { CertsDirs, defaultCertsDirs } from './certsd';
+import { isDigest } from './digest';
 import type { RegistryContext } from './context';
 import { UploadLimiter } from './limiter';
 import { type ManifestHead, headManifest } from './manifest-head';
 import { type FetchedManifest, type ResolvedImage, getManifest, putManifest, resolveImage } from './manifests';
 import { type BlobUpload, type PushBlobOptions, type PushedBlob, pushBlob } from './push';
 import type { RegistryStats } from './response';
+import { MirrorPolicy } from './mirrors';
+import type { RegistriesConfPaths } from './registriesConf';
 import { type ListTagsOptions, listTags } from './tags';
 import { Transport } from './transport';
 import type { Platform } from './types';
@@ -33,6 +37,16 @@ export interface RegistryClientOptions {
   /** For tests: the environment and home directory auth files are looked up from. */
   env?: NodeJS.ProcessEnv;
   homeDir?: string;
+  /**
+   * registries.conf (mirrors, `insecure`, `blocked`): containers/image's files by default (CONTAINERS_REGISTRIES_CONF,
+   * else ~/.config/containers/registries.conf, else /etc/containers/registries.conf, and the .d folders); false for none.
+   */
+  registriesConf?: RegistriesConfPaths | false;
+  /** certs.d roots, first match wins (default ~/.config/containers/certs.d, /etc/containers/certs.d, /etc/docker/certs.d). */
+  certsDirs?: string[];
+  /** `--idms-file` / `--icsp-file`: digest mirrors for pulls by digest, as oc takes them. */
+  idmsFiles?: string[];
+  icspFiles?: string[];
 }
 
 /**
@@ -42,11 +56,24 @@ export interface RegistryClientOptions {
 export class RegistryClient {
   private readonly ctx: RegistryContext;
   private readonly uploads: UploadLimiter;
+  private readonly mirrors: MirrorPolicy;
 
   constructor(options: RegistryClientOptions = {}) {
     const logger = options.logger ?? silentLogger;
+    // Nothing is read here: the files are read on the first request (the editor creates clients in activate()).
+    const mirrors = new MirrorPolicy({
+      logger,
+      ...(options.registriesConf !== undefined ? { registriesConf: options.registriesConf } : {}),
+      ...(options.idmsFiles?.length ? { idmsFiles: options.idmsFiles } : {}),
+      ...(options.icspFiles?.length ? { icspFiles: options.icspFiles } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.homeDir ? { homeDir: options.homeDir } : {}),
+    });
+    this.mirrors = mirrors;
     const transport = new Transport({
       logger,
+      insecureRegistry: (host) => mirrors.isInsecure(host),
+      certsDirs: new CertsDirs(options.certsDirs ?? defaultCertsDirs(options.env ?? process.env, options.homeDir)),
       ...(options.insecure !== undefined ? { insecure: options.insecure } : {}),
       ...(options.caFile ? { caFile: options.caFile } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
@@ -69,8 +96,11 @@ export class RegistryClient {
     return this.ctx.transport.stats;
   }
 
+  // Pulls go to registries.conf's mirrors and IDMS/ICSP mirrors as they apply, then the registry; pushes, blob checks
+  // before a push and tag lists go to the registry only (containers/image uses mirrors for pulls alone).
+
   getManifest(registry: string, repository: string, reference: string, token?: CancellationTokenLike): Promise<FetchedManifest> {
-    return getManifest(this.ctx, registry, repository, reference, token);
+    return this.mirrors.pull(registry, repository, isDigest(reference), token, (r, repo) => getManifest(this.ctx, r, repo, reference, token));
   }
 
   resolveImage(
@@ -80,27 +110,29 @@ export class RegistryClient {
     options: { platform?: Platform } = {},
     token?: CancellationTokenLike,
   ): Promise<ResolvedImage> {
-    return resolveImage(this.ctx, registry, repository, reference, options, token);
+    return this.mirrors.pull(registry, repository, isDigest(reference), token, (r, repo) => resolveImage(this.ctx, r, repo, reference, options, token));
   }
 
   /** The digest a tag names now, by HEAD (GET only when the registry's HEAD does not say). */
   headManifest(registry: string, repository: string, reference: string, token?: CancellationTokenLike): Promise<ManifestHead> {
-    return headManifest(this.ctx, registry, repository, reference, token);
+    return this.mirrors.pull(registry, repository, isDigest(reference), token, (r, repo) => headManifest(this.ctx, r, repo, reference, token));
   }
 
   readBlob(registry: string, repository: string, descriptor: BlobRef, token?: CancellationTokenLike): Promise<Buffer> {
-    return readBlob(this.ctx, registry, repository, descriptor, token);
+    return this.mirrors.pull(registry, repository, true, token, (r, repo) => readBlob(this.ctx, r, repo, descriptor, token));
   }
 
   openBlob(registry: string, repository: string, descriptor: BlobRef, token?: CancellationTokenLike): Promise<Readable> {
-    return openBlob(this.ctx, registry, repository, descriptor, token);
+    return this.mirrors.pull(registry, repository, true, token, (r, repo) => openBlob(this.ctx, r, repo, descriptor, token));
   }
 
   blobExists(registry: string, repository: string, digest: string, token?: CancellationTokenLike): Promise<boolean> {
+    this.mirrors.checkHost(registry);
     return blobExists(this.ctx, registry, repository, digest, token);
   }
 
   listTags(registry: string, repository: string, options: ListTagsOptions = {}, token?: CancellationTokenLike): Promise<string[]> {
+    this.mirrors.checkHost(registry);
     return listTags(this.ctx, registry, repository, options, token);
   }
 
@@ -111,6 +143,7 @@ export class RegistryClient {
     options: PushBlobOptions = {},
     token?: CancellationTokenLike,
   ): Promise<PushedBlob> {
+    this.mirrors.checkHost(registry);
     return this.uploads.run(registry, () => pushBlob(this.ctx, registry, repository, blob, options, token));
   }
 
@@ -122,6 +155,7 @@ export class RegistryClient {
     mediaType: string,
     token?: CancellationTokenLike,
   ): Promise<string> {
+    this.mirrors.checkHost(registry);
     return putManifest(this.ctx, registry, repository, reference, bytes, mediaType, token);
   }
 

@@ -4,6 +4,8 @@ import { httpRequest, type HttpTlsOptions } from '../http';
 import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../cancel';
 import { OkdError } from '../errors';
 import { type Logger, redact, silentLogger } from '../log';
+import type { CertsDirs } from './certsd';
+import { singleAttempt } from './attempts';
 import { RegistryResponse, type RegistryStats, StalledError, newStats } from './response';
 import {
   backoffDelay,
@@ -21,6 +23,10 @@ export interface TransportOptions {
   insecure?: boolean | string[];
   /** A PEM file with an extra CA to trust (added to the system ones). */
   caFile?: string;
+  /** registries.conf's `insecure` for a registry host (host[:port]). */
+  insecureRegistry?: (hostPort: string) => boolean;
+  /** certs.d folders: per-registry CAs (added to the system ones, for that registry only) and client certificates. */
+  certsDirs?: CertsDirs;
   /**
    * Total time for one request including its retries, not counting the time spent sending a request body (an upload
    * on a slow link is bounded by `idleTimeoutMs` instead) nor streaming a response body. Default 60 s.
@@ -76,9 +82,12 @@ export class Transport {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   }
 
-  isInsecure(host: string): boolean {
+  /** `host` as connected to; `registry` as written (registries.conf and certs.d name registries, not endpoints). */
+  isInsecure(host: string, registry?: string): boolean {
     const insecure = this.options.insecure;
     if (insecure === true) return true;
+    const byConf = this.options.insecureRegistry;
+    if (byConf && (byConf(registry ?? host) || (registry !== undefined && registry !== host && byConf(host)))) return true;
     if (!Array.isArray(insecure)) return false;
     const bare = host.replace(/:\d+$/, '');
     return insecure.some((h) => h === host || h === bare || registryEndpoint(h) === host);
@@ -114,6 +123,8 @@ export class Transport {
     cancelled: AbortSignal,
   ): Promise<RegistryResponse> {
     let attempts = 0;
+    // A pull source with others after it is tried once (src/core/registry/mirrors.ts).
+    const maxAttempts = singleAttempt.getStore() ? 1 : this.maxAttempts;
     for (;;) {
       if (req.token?.isCancellationRequested) throw new CancelledError(what);
       const url = req.url.startsWith('/') ? this.baseUrl(req.registry) + req.url : req.url;
@@ -124,7 +135,7 @@ export class Transport {
         if (req.url.startsWith('/') && !this.schemes.has(req.registry)) this.schemes.set(req.registry, url.startsWith('http:') ? 'http' : 'https');
         // A 429 was refused before anything was done, so even a POST or PATCH is safe to send again.
         const retryable = res.status === 429 || (idempotent && res.status >= 500 && res.status !== 501 && res.status !== 505);
-        if (!retryable || attempts >= this.maxAttempts) return res;
+        if (!retryable || attempts >= maxAttempts) return res;
         const wait = parseRetryAfter(res.headers.get('retry-after')) ?? backoffDelay(attempts, this.retryBaseMs, 10_000);
         if (Date.now() + wait > deadline.at) return res;
         await res.discard();
@@ -146,7 +157,7 @@ export class Transport {
           req.url.startsWith('/') &&
           url.startsWith('https:') &&
           !this.schemes.has(req.registry) &&
-          this.isInsecure(host) &&
+          this.isInsecure(host, req.registry) &&
           (isTlsProtocolError(err) || code === 'ECONNREFUSED')
         ) {
           this.logger.debug(`registry ${req.registry}: no TLS (${describeNetworkError(err)}); using http`);
@@ -154,11 +165,22 @@ export class Transport {
           attempts--;
           continue;
         }
+        if (isClientCertificateAlert(err)) {
+          const trust = this.options.certsDirs?.forRegistry(req.registry);
+          throw new OkdError(
+            'unreachable',
+            `registry ${req.registry} refused the TLS connection for its client certificate: ${describeNetworkError(err)}`,
+            trust?.cert
+              ? `the client certificate in ${trust.dir} was not accepted; check that the registry trusts its issuer and that it has not expired`
+              : `put the client certificate and key as NAME.cert and NAME.key in ~/.config/containers/certs.d/${req.registry}/ or /etc/containers/certs.d/${req.registry}/`,
+            { cause: err },
+          );
+        }
         if (isCertificateError(err)) {
           throw new OkdError(
             'unreachable',
             `the TLS certificate of registry ${req.registry} was not accepted: ${describeNetworkError(err)}`,
-            `pass the registry's CA (okd-dev --ca-file, setting okd.registryCaFile), or, on a network you trust, allow it as insecure (okd-dev --insecure, setting okd.insecureRegistries)`,
+            `pass the registry's CA (okd-dev --ca-file, setting okd.registryCaFile, or a .crt file in /etc/containers/certs.d/${req.registry}/ or ~/.config/containers/certs.d/${req.registry}/), or, on a network you trust, allow it as insecure (okd-dev --insecure, setting okd.insecureRegistries, insecure = true in registries.conf)`,
             { cause: err },
           );
         }
@@ -171,7 +193,7 @@ export class Transport {
           );
         }
         const timedOut = Date.now() >= deadline.at || code === 'UND_ERR_HEADERS_TIMEOUT' || (err as Error)?.name === 'TimeoutError';
-        const retry = idempotent && isRetryableNetworkError(err) && attempts < this.maxAttempts && !timedOut;
+        const retry = idempotent && isRetryableNetworkError(err) && attempts < maxAttempts && !timedOut;
         const wait = backoffDelay(attempts, this.retryBaseMs, 10_000);
         if (retry && Date.now() + wait < deadline.at) {
           this.logger.debug(`registry ${req.registry}: ${what} failed (${describeNetworkError(err)}); retrying in ${wait} ms`);
@@ -248,7 +270,7 @@ export class Transport {
         ...(body ? { body } : {}),
         followRedirects: req.method === 'GET' || req.method === 'HEAD',
         signal: controller.signal,
-        tls: this.tlsFor(new URL(url).host),
+        tls: this.tlsFor(new URL(url).host, req.registry),
       });
       clearTimeout(timer);
       return new RegistryResponse(res, this.stats, release, this.idleTimeoutMs);
@@ -271,10 +293,18 @@ export class Transport {
     }
     on.done();
   }
-  private tlsFor(host: string): HttpTlsOptions {
-    if (this.isInsecure(host)) return { rejectUnauthorized: false };
+  /**
+   * The TLS settings of a request to `host` made for `registry`: its certs.d folder applies to every host the
+   * registry's requests go to (token realm, redirects), as containers/image uses one TLS configuration per registry.
+   */
+  private tlsFor(host: string, registry: string): HttpTlsOptions {
+    const trust = this.options.certsDirs?.forRegistry(registry);
+    const client = trust?.cert && trust.key ? { cert: trust.cert, key: trust.key } : {};
+    // An unverified connection still presents the client certificate (containers/image loads certs.d either way).
+    if (this.isInsecure(host, registry)) return { rejectUnauthorized: false, ...client };
     if (this.options.caFile) this.ca ??= [this.readCa(this.options.caFile)];
-    return this.ca ? { ca: this.ca } : {};
+    const ca = [...(this.ca ?? []), ...(trust?.ca ?? [])];
+    return { ...(ca.length ? { ca } : {}), ...client };
   }
 
   private readCa(file: string): string {
@@ -288,6 +318,12 @@ export class Transport {
   async close(): Promise<void> {
     // Connections are pooled per process (src/core/http.ts) and idle ones do not keep it alive.
   }
+}
+
+/** The server wants a client certificate, or refused the one sent (TLS alerts 116, 42, 48; a handshake failure). */
+function isClientCertificateAlert(err: unknown): boolean {
+  const code = errorCode(err) ?? '';
+  return /ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_CERTIFICATE_UNKNOWN/.test(code);
 }
 
 interface Deadline {
