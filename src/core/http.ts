@@ -22,7 +22,11 @@ export interface HttpRequestOptions {
   /** Follow 301/302/303/307/308 (GET and HEAD only), dropping Authorization when the host changes or https goes to http. */
   followRedirects?: boolean;
   tls?: HttpTlsOptions;
+  /** How long a new TCP connection may take to open (default 30 s, as Go's dialer): a host that drops SYNs fails. */
+  connectTimeoutMs?: number;
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 export interface HttpTlsOptions {
   /** false: accept any certificate (insecure registries). */
@@ -138,6 +142,20 @@ function once(url: URL, options: HttpRequestOptions): Promise<http.IncomingMessa
     const req = forward
       ? (forward.url.protocol === 'https:' ? https : http).request({ ...forwardOptions(forward, url, options.headers), ...common })
       : (url.protocol === 'https:' ? https : http).request(url, { headers: options.headers, ...common });
+    // A connect that hangs (a firewall dropping packets, a VPN gone) is bounded; a reused keep-alive socket is not
+    // connecting. Through a CONNECT tunnel the proxy connection is the tunnel agent's.
+    const connectMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!proxy) {
+      req.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(() => {
+          const err = Object.assign(new Error(`connect ETIMEDOUT ${url.host}: no connection within ${connectMs / 1000} s`), { code: 'ETIMEDOUT' });
+          req.destroy(err);
+        }, connectMs);
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
+    }
     req.once('response', (res: http.IncomingMessage) => {
       // Only a proxy answers 407; to the caller it is the proxy's refusal, not the server's.
       if (forward && res.statusCode === 407) {

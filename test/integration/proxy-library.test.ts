@@ -88,7 +88,7 @@ describe('the editor\'s clients through an HTTP proxy (squid)', () => {
       return true;
     });
     const client = new ReleaseControllerClient(`http://${controllerName}:${controllerPort}`);
-    await assert.rejects(client.streamTags('4-scos-next'), /release controller .* did not answer GET .*: proxy http:\/\/127\.0\.0\.1:\d+ \(from the http\.proxy setting\) asks for credentials/);
+    await assert.rejects(client.streamTags('4-scos-next'), /release controller \S+, GET \S+: proxy http:\/\/127\.0\.0\.1:\d+ \(from the http\.proxy setting\) asks for credentials/);
     setProxySettings({ httpProxy: `http://editor:pw@127.0.0.1:${authSquid.port}`, httpProxySource: editorSource });
     assert.equal((await client.streamTags('4-scos-next')).tags.length, 1);
     assert.ok(authSquid.accessLog().some((line) => line.includes(` GET http://${controllerName}:${controllerPort}/api/v1/releasestream/4-scos-next/tags editor `)), authSquid.accessLog().join('\n'));
