@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-sandbox-'));
   const workspace = values.workspace ? path.resolve(values.workspace) : path.join(root, 'workspace');
-  if (!values.workspace) writeDemoWorkspace(workspace, sandbox);
+  // The demo workspace is an operator checkout of a sandbox payload component: edit, Build, Push & Patch, Restore.
+  if (!values.workspace) writeDemoWorkspace(workspace, sandbox, { checkout: true });
   const settings = {
     ...sandbox.settings,
     'okd.pinnedReleases': [...(sandbox.settings['okd.pinnedReleases'] as string[]), ...extra],

@@ -19,6 +19,7 @@ export const CLUSTER_VIEW_ID = 'okd.cluster';
  *   okd.cluster.openRelease {image}; okd.cluster.refresh -> 'connected' | 'error' | 'none'
  *   okd.devLoop             {path?, to?, builder?, env?, component?, save?: false}  -> DevLoopResult | {failedStage, error, stages, restore?}
  *   okd.upgradeCluster      {release, confirm?: false, wait?: false, timeoutSeconds?} or a release row -> UpgradeResult
+ *   okd.cluster.reveal      {operator, workloads?, clusterOperators?} -> the id of the row shown (Show in Cluster View)
  * `operator` is a payload component (cluster-image-registry-operator), NAMESPACE/NAME or daemonset/NAMESPACE/NAME,
  * as for the CLI.
  */
@@ -32,6 +33,7 @@ export const CLUSTER_COMMANDS = [
   'okd.showOperatorLogs',
   'okd.devLoop',
   'okd.upgradeCluster',
+  'okd.cluster.reveal',
 ] as const;
 
 /**
@@ -86,6 +88,10 @@ export class LazyCluster implements vscode.TreeDataProvider<ClusterNode>, vscode
 
   getChildren(node?: ClusterNode): vscode.ProviderResult<ClusterNode[]> {
     return this.feature().provider.getChildren(node);
+  }
+
+  getParent(node: ClusterNode): vscode.ProviderResult<ClusterNode> {
+    return this.feature().provider.getParent(node);
   }
 
   getTreeItem(node: ClusterNode): vscode.TreeItem {

@@ -11,6 +11,7 @@ import { patchOperator } from './commands/patchOperator';
 import { refresh } from './commands/refresh';
 import { restoreAll } from './commands/restoreAll';
 import { restoreOperator } from './commands/restoreOperator';
+import { reveal } from './commands/reveal';
 import { showOperatorLogs } from './commands/showOperatorLogs';
 import { switchContext } from './commands/switchContext';
 import { upgradeCluster } from './commands/upgradeCluster';
@@ -21,7 +22,7 @@ import { PodLogFollowers } from './podLogs';
 import { ClusterTreeProvider } from './provider';
 import { OverridesStatusBar } from './statusBar';
 
-const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs, devLoop, upgradeCluster];
+const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs, devLoop, upgradeCluster, reveal];
 
 /** What lazy.ts gives the feature: the services, and the tree view it created at activation. */
 export interface ClusterHost {

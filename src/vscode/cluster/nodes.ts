@@ -94,18 +94,70 @@ export function childNodes(status: ClusterStatus, node: ClusterNode): ClusterNod
       }
       return [];
     case 'patched':
-      return Object.entries(node.patched.images).map(([container, image]) => ({
-        kind: 'container',
-        id: `${node.id}/${container}`,
-        container,
-        image,
-        ...(node.patched.originalImages[container] ? { original: node.patched.originalImages[container] } : {}),
-      }));
+      return [
+        // What the patch changed (each container's image, and what it ran before), then the ClusterVersion
+        // override that keeps the cluster-version operator off the workload while it runs.
+        ...Object.entries(node.patched.images).map(([container, image]): ClusterNode => ({
+          kind: 'container',
+          id: `${node.id}/${container}`,
+          container,
+          image,
+          ...(node.patched.originalImages[container] ? { original: node.patched.originalImages[container] } : {}),
+        })),
+        ...overridesOf(status, node.patched).map((override): ClusterNode => ({ kind: 'override', id: `${node.id}/override:${overrideKey(override)}`, override })),
+      ];
     case 'workspace':
       return workspaceDetails(node);
     default:
       return [];
   }
+}
+
+/** The overrides of a patched workload (normally the one okd-dev added). */
+export function overridesOf(status: ClusterStatus, patched: PatchedOperator): ClusterStatus['overrides'] {
+  return status.overrides.filter((o) => o.kind === patched.kind && o.namespace === patched.namespace && o.name === patched.name);
+}
+
+/**
+ * The row above `node` (undefined for a top-level row), for TreeView.reveal: looked up among the rows the view
+ * shows, three levels deep (group, patched operator, its override and containers; workspace and its details). Pure.
+ */
+export function parentNode(status: ClusterStatus, node: ClusterNode, workspaces: readonly WorkspaceBuild[] = []): ClusterNode | undefined {
+  let level = rootNodes(status, workspaces);
+  if (level.some((n) => n.id === node.id)) return undefined;
+  for (let depth = 0; depth < 3 && level.length; depth++) {
+    const next: ClusterNode[] = [];
+    for (const parent of level) {
+      const children = childNodes(status, parent);
+      if (children.some((c) => c.id === node.id)) return parent;
+      next.push(...children);
+    }
+    level = next;
+  }
+  return undefined;
+}
+
+/**
+ * The row that shows a payload component in the view: its patched operator (by component name or workload),
+ * else its ClusterOperator, else the Cluster Operators group. Pure.
+ */
+export function revealTarget(
+  status: ClusterStatus,
+  component: string,
+  workloads: readonly { kind: string; namespace: string; name: string }[] = [],
+  clusterOperators: readonly string[] = [],
+): ClusterNode | undefined {
+  const roots = rootNodes(status);
+  const patchedGroup = roots.find((n) => n.kind === 'group' && n.group === 'patched');
+  const patched = patchedGroup
+    ? childNodes(status, patchedGroup).find(
+        (n) => n.kind === 'patched' && (n.patched.operator === component || workloads.some((w) => w.kind === n.patched.kind && w.namespace === n.patched.namespace && w.name === n.patched.name)),
+      )
+    : undefined;
+  if (patched) return patched;
+  const cosGroup = roots.find((n) => n.kind === 'group' && n.group === 'clusterOperators');
+  const co = cosGroup && clusterOperators.length ? childNodes(status, cosGroup).find((n) => n.kind === 'clusterOperator' && clusterOperators.includes(n.operator.name)) : undefined;
+  return co ?? cosGroup ?? roots.find((n) => n.kind === 'unreadable' && n.unreadable.part === 'clusterOperators');
 }
 
 function digestOf(image: string): string {

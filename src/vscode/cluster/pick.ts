@@ -66,15 +66,23 @@ export function validatePullspec(text: string): string | undefined {
   return tryParsePullspec(text.trim()) ? undefined : `"${text.trim()}" is not an image pullspec`;
 }
 
-/** A recent image, or one typed (validated as a pullspec). */
-export async function pickImage(services: Services, target: OperatorTarget): Promise<string> {
-  const recent = recentImages(services);
+/** An image a caller offers first (the Release Explorer row's own image), with what it is. */
+export interface SuggestedImage {
+  image: string;
+  description: string;
+}
+
+/** A suggested image, a recent one, or one typed (validated as a pullspec). */
+export async function pickImage(services: Services, target: OperatorTarget, suggested: readonly SuggestedImage[] = []): Promise<string> {
+  const offered = new Set(suggested.map((s) => s.image));
+  const recent = recentImages(services).filter((i) => !offered.has(i));
   const typeOne = { label: '$(edit) Type an image pullspec...', image: undefined as string | undefined };
   let image: string | undefined;
-  if (recent.length) {
-    const picked = await vscode.window.showQuickPick([...recent.map((i) => ({ label: i, description: 'recent', image: i as string | undefined })), typeOne], {
+  if (recent.length || suggested.length) {
+    const choices = [...suggested.map((s) => ({ label: s.image, description: s.description, image: s.image as string | undefined })), ...recent.map((i) => ({ label: i, description: 'recent', image: i as string | undefined }))];
+    const picked = await vscode.window.showQuickPick([...choices, typeOne], {
       title: `Image to run as ${target.operator}`,
-      placeHolder: 'A recently used image, or type one',
+      placeHolder: suggested.length ? 'The image to run, or type one' : 'A recently used image, or type one',
       ignoreFocusOut: true,
     });
     if (!picked) throw new CancelledError('picking the image');

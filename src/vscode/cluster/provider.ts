@@ -2,7 +2,7 @@ import type * as vscode from 'vscode';
 import type { WorkspaceBuild } from '../workspace/awareness';
 import { renderClusterNode } from './items';
 import type { ClusterModel } from './model';
-import { childNodes, type ClusterNode, rootNodes } from './nodes';
+import { childNodes, type ClusterNode, parentNode, rootNodes } from './nodes';
 
 /**
  * Renders the ClusterModel: asking for the roots is what connects (the first time the view is shown); one error
@@ -29,6 +29,12 @@ export class ClusterTreeProvider {
     }
     const status = this.model.status;
     return status ? childNodes(status, node) : [];
+  }
+
+  /** For TreeView.reveal (Show in Cluster View). */
+  getParent(node: ClusterNode): ClusterNode | undefined {
+    const status = this.model.status;
+    return status ? parentNode(status, node, this.workspaces()) : undefined;
   }
 
   getTreeItem(node: ClusterNode): vscode.TreeItem {

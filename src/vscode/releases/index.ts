@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { registerCommand } from '../command';
 import type { Services } from '../services';
 import { addRelease } from './commands/addRelease';
+import { buildPushPatchOperator } from './commands/buildPushPatchOperator';
 import { compareManifest } from './commands/compareManifest';
 import { compareReleases } from './commands/compareReleases';
 import { copyDigestPullspec } from './commands/copyDigestPullspec';
@@ -9,10 +10,13 @@ import { copyPullspec } from './commands/copyPullspec';
 import { loadMore } from './commands/loadMore';
 import { openCommit } from './commands/openCommit';
 import { openManifest } from './commands/openManifest';
+import { openSourceRepository } from './commands/openSourceRepository';
+import { patchIntoCluster } from './commands/patchIntoCluster';
 import { refreshNode } from './commands/refreshNode';
 import { refreshReleases } from './commands/refreshReleases';
 import { retry } from './commands/retry';
 import { revealInExplorer } from './commands/revealInExplorer';
+import { showInClusterView } from './commands/showInClusterView';
 import { showReleaseInfo } from './commands/showReleaseInfo';
 import type { ReleaseCommand } from './commands/types';
 import { unpinRelease } from './commands/unpinRelease';
@@ -37,6 +41,10 @@ const commands: ReleaseCommand[] = [
   compareManifest,
   openManifest,
   revealInExplorer,
+  patchIntoCluster,
+  buildPushPatchOperator,
+  openSourceRepository,
+  showInClusterView,
 ];
 
 /**

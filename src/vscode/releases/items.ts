@@ -7,6 +7,7 @@ import type { Component, Release } from '../../core/release/model';
 import { formatCreated, formatPlatform } from '../../core/release/render';
 import { manifestUri } from './documents';
 import type { ReleaseTreeNode } from './nodes';
+import { operatorComponent, operatorRowContext } from './operatorRows';
 
 const groupTitles = { operators: 'Operators', images: 'Images', manifests: 'Manifests', metadata: 'Metadata' } as const;
 const groupIcons = { operators: 'gear', images: 'file-media', manifests: 'files', metadata: 'info' } as const;
@@ -83,7 +84,8 @@ export function renderNode(node: ReleaseTreeNode, library: ReleaseLibrary): vsco
           .join('\n\n'),
       );
       item.iconPath = new vscode.ThemeIcon('settings-gear');
-      item.contextValue = 'okd.operator';
+      // With the component: `viewItem in okd.workspace.operatorRows` offers Build, Push & Patch on this row only.
+      item.contextValue = operatorRowContext(operatorComponent(node.release, op)?.name);
       break;
     }
     case 'operatorManifests':

@@ -3,6 +3,7 @@ import vscode = require('vscode');
 import { describeError, OkdError } from '../../core/errors';
 import { describeWorkspaceComponent, matchWorkspaceFiles, readWorkspaceFiles, type WorkspaceFiles } from '../../core/workspace';
 import type { ComponentPlacement } from '../../core/workspace/match';
+import { builtOperatorRows, WORKSPACE_OPERATOR_ROWS_KEY } from '../releases/operatorRows';
 import type { Services } from '../services';
 
 /** The last Build, Push & Patch of a checkout: what runs in the cluster now. */
@@ -157,6 +158,8 @@ export class WorkspaceAwareness implements vscode.Disposable {
 
   private publish(): void {
     void vscode.commands.executeCommand('setContext', WORKSPACE_CONTEXT_KEY, this.builds[0]?.component ?? false);
+    // The Release Explorer's operator rows these checkouts build (Build, Push & Patch on the row).
+    void vscode.commands.executeCommand('setContext', WORKSPACE_OPERATOR_ROWS_KEY, builtOperatorRows(this.builds.map((b) => b.component)));
     this.changed.fire();
   }
 

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Sandbox } from './index';
+import { createSampleOperator, SAMPLE_COMPONENT, SAMPLE_REMOTE } from '../sample-operator';
+import { SANDBOX_CONTENT_REPOSITORY, type Sandbox } from './index';
 
 /** Component pullspec (by digest) of `name` in the sandbox payload `index`. */
 export function sandboxComponent(sandbox: Sandbox, index: number, name: string): string {
@@ -11,9 +13,72 @@ export function sandboxComponent(sandbox: Sandbox, index: number, name: string):
   return tag.from.name;
 }
 
-/** A demo workspace whose files mention the sandbox's pullspecs, for hovers and the Release Explorer. */
-export function writeDemoWorkspace(dir: string, sandbox: Sandbox): Record<string, string> {
+export interface DemoWorkspaceOptions {
+  /**
+   * Make the folder an operator checkout the dev loop builds (npm start): the sample operator (a Go main, go.mod,
+   * Dockerfiles), a git repository whose origin is cluster-image-registry-operator's source location, and
+   * .vscode/settings.json pointing Build, Push & Patch at a dev repository on the sandbox registry.
+   */
+  checkout?: boolean;
+}
+
+/** The sample operator's Go file in a checkout workspace, relative to the folder: the line a user edits. */
+export const DEMO_MAIN_GO = `cmd/${SAMPLE_COMPONENT}/main.go`;
+
+/** Where the checkout workspace's Build, Push & Patch pushes (okd.devRepository). */
+export function sandboxDevRepository(sandbox: Sandbox): string {
+  return `${sandbox.registry}/okd/dev`;
+}
+
+function git(dir: string, args: string[]): string {
+  return execFileSync('git', ['-C', dir, '-c', 'user.name=OKD Dev Sandbox', '-c', 'user.email=okd-dev@example.com', '-c', 'init.defaultBranch=main', ...args], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * The sample operator checkout in `dir`: its Dockerfile.okd starts FROM the component's image in the sandbox's
+ * first payload (the image the fast path appends to, so both share the base layer), its origin is the
+ * component's io.openshift.build.source-location.
+ */
+function writeOperatorCheckout(dir: string, sandbox: Sandbox): void {
+  const sample = createSampleOperator({ baseImage: sandboxComponent(sandbox, 0, SAMPLE_COMPONENT) });
+  try {
+    fs.cpSync(sample.dir, dir, { recursive: true });
+  } finally {
+    sample.remove();
+  }
+  const settings = {
+    'okd.devRepository': sandboxDevRepository(sandbox),
+    'okd.devLoop.builder': 'append',
+    // The module has no dependencies: a build needs no network.
+    'okd.devLoop.buildEnv': { GOFLAGS: '-mod=mod', GOPROXY: 'off' },
+  };
+  fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'README.md'),
+    `# ${SAMPLE_COMPONENT} (okd-dev sandbox)
+
+A small stand-in for [${SAMPLE_REMOTE}](${SAMPLE_REMOTE}): its git remote is that component's source location, so
+the editor knows this checkout builds the \`${SAMPLE_COMPONENT}\` of the sandbox's payloads.
+
+1. Change the version in \`${DEMO_MAIN_GO}\`.
+2. Run **OKD: Build, Push & Patch** (the palette, the Cluster view's title, or the operator's row in the Release
+   Explorer). It builds the binary, appends it as one layer to the payload's image, pushes that to
+   \`${sandboxDevRepository(sandbox)}\` (okd.devRepository in .vscode/settings.json) and runs it in the test cluster.
+3. Watch the rollout under **Patched Operators** in the Cluster view; **Restore Operator** puts the payload back.
+
+Component images of the sandbox live in \`${sandbox.registry}/${SANDBOX_CONTENT_REPOSITORY}\`.
+`,
+  );
+}
+
+/**
+ * A demo workspace whose files mention the sandbox's pullspecs, for hovers and the Release Explorer; with
+ * `checkout`, also the operator checkout Build, Push & Patch builds (see DemoWorkspaceOptions).
+ */
+export function writeDemoWorkspace(dir: string, sandbox: Sandbox, options: DemoWorkspaceOptions = {}): Record<string, string> {
   fs.mkdirSync(dir, { recursive: true });
+  if (options.checkout) writeOperatorCheckout(dir, sandbox);
   const registryOperator = sandboxComponent(sandbox, 1, 'cluster-image-registry-operator');
   const registryImage = sandboxComponent(sandbox, 1, 'docker-registry');
   const files: Record<string, string> = {
@@ -57,6 +122,12 @@ FROM ${sandboxComponent(sandbox, 0, 'cli')}
 COPY --from=builder /go/src/github.com/openshift/cluster-image-registry-operator/tmp/_output/bin/cluster-image-registry-operator /usr/bin/
 `,
   };
+  // The checkout has Dockerfiles of its own (the sample's).
+  if (options.checkout) delete files['Dockerfile'];
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  if (options.checkout) {
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'okd-dev sandbox: demo files']);
+  }
   return files;
 }

@@ -35,11 +35,16 @@ function seconds(ms: number | undefined): string {
   return ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The checkout to build: `{path}`, the Dockerfile's (editor title), the one the workspace builds, or a pick. */
+/**
+ * The checkout to build: `{path}`, the Dockerfile's (editor title), the one building `{component}` (a Release
+ * Explorer row), the one the workspace builds, or a pick.
+ */
 async function pickCheckout(arg: unknown, options: Record<string, unknown> | undefined, workspace: WorkspaceAwareness | undefined): Promise<string> {
   const given = stringOption(options, 'path') ?? (arg instanceof vscode.Uri && arg.scheme === 'file' ? path.dirname(arg.fsPath) : undefined);
   if (given) return path.resolve(given);
-  const builds = workspace ? await workspace.ensure() : [];
+  const all = workspace ? await workspace.ensure() : [];
+  const component = stringOption(options, 'component');
+  const builds = component && all.some((b) => b.component === component) ? all.filter((b) => b.component === component) : all;
   const active = vscode.window.activeTextEditor?.document.uri;
   const inActive = active?.scheme === 'file' ? builds.find((b) => workspace?.buildFor(active.fsPath) === b) : undefined;
   if (inActive) return inActive.root;
