@@ -25,7 +25,7 @@ function clusterCommand(verb: string): Command {
 
 const commands: Record<string, Record<string, Command>> = {
   release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract },
-  cluster: Object.fromEntries(['status', 'override', 'patch', 'restore', 'upgrade'].map((verb) => [verb, clusterCommand(verb)])),
+  cluster: Object.fromEntries(['status', 'override', 'patch', 'restore', 'upgrade', 'can-pull', 'apply-manifests', 'restore-manifests'].map((verb) => [verb, clusterCommand(verb)])),
   dev: { loop: devCommand('loop'), which: devCommand('which') },
 };
 

@@ -18,6 +18,9 @@ Usage:
   okd-dev cluster patch OPERATOR IMAGE [--no-wait] [--timeout SECONDS]
   okd-dev cluster restore OPERATOR|--all [--no-wait] [--timeout SECONDS]
   okd-dev cluster upgrade --to-image PULLSPEC [--no-wait] [--timeout SECONDS]
+  okd-dev cluster apply-manifests [DIR] [--component NAME] [--dry-run] [-o json]
+  okd-dev cluster restore-manifests COMPONENT [--no-wait] [--timeout SECONDS] [-o json]
+  okd-dev cluster can-pull IMAGE [--namespace NS --service-account SA | COMPONENT] [-o json]
   okd-dev dev loop [--path DIR] [--builder append|podman|buildah|docker] [--to REPO] [--release PULLSPEC] [--no-patch]
   okd-dev dev which [--path DIR] [--release PULLSPEC] [-o json]
 

@@ -2,7 +2,7 @@ import { OkdError } from '../errors';
 
 /** What a request was doing, for messages: `patch clusterversions.config.openshift.io "version"`. */
 export interface RequestWhat {
-  verb: 'get' | 'list' | 'watch' | 'patch' | 'update';
+  verb: 'get' | 'list' | 'watch' | 'patch' | 'update' | 'create' | 'delete';
   resource: string;
   name?: string;
   namespace?: string;
