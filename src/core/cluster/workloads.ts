@@ -1,7 +1,6 @@
-import type { AppsV1Api } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { ClusterClient } from './client';
-import { clusterError, type RequestWhat, statusCodeOf } from './errors';
-import { type KubeModule, loadKube } from './kube';
+import { statusCodeOf } from './errors';
+import { typedCall } from './typedApi';
 import type { DaemonSet, Deployment, JsonPatchOp, PatchableKind, PatchableWorkload } from './types';
 
 /** Where each kind lives in the API: its collection (for watches) and its resource name (for messages). */
@@ -49,46 +48,19 @@ export function parseWorkloadRef(text: string): { kind?: PatchableKind; namespac
   return kind ? { kind, namespace: parts[1] as string, name: parts[2] as string } : undefined;
 }
 
-// The DaemonSet calls: ClusterClient has the Deployment ones. One AppsV1Api per client, made from its kubeconfig.
-interface AppsApi {
-  apps: AppsV1Api;
-  jsonPatch: ReturnType<KubeModule['setHeaderOptions']>;
-}
-
-const appsApis = new WeakMap<ClusterClient, Promise<AppsApi>>();
-
-function appsOf(client: ClusterClient): Promise<AppsApi> {
-  let api = appsApis.get(client);
-  if (!api) {
-    api = loadKube().then((kube) => ({
-      apps: client.config.kubeConfig.makeApiClient(kube.AppsV1Api),
-      jsonPatch: kube.setHeaderOptions('Content-Type', kube.PatchStrategy.JsonPatch),
-    }));
-    appsApis.set(client, api);
-  }
-  return api;
-}
-
-async function call<T>(client: ClusterClient, what: RequestWhat, request: (api: AppsApi) => Promise<unknown>): Promise<T> {
-  try {
-    return (await request(await appsOf(client))) as T;
-  } catch (err) {
-    client.logger.debug(`${what.verb} ${what.resource}: ${(err as Error).message?.split('\n')[0]}`);
-    throw clusterError(err, what, client);
-  }
-}
+// The DaemonSet calls go through typedCall: ClusterClient has the Deployment ones.
 
 export function getWorkload(client: ClusterClient, kind: 'Deployment', namespace: string, name: string): Promise<Deployment>;
 export function getWorkload(client: ClusterClient, kind: 'DaemonSet', namespace: string, name: string): Promise<DaemonSet>;
 export function getWorkload(client: ClusterClient, kind: PatchableKind, namespace: string, name: string): Promise<PatchableWorkload>;
 export function getWorkload(client: ClusterClient, kind: PatchableKind, namespace: string, name: string): Promise<PatchableWorkload> {
   if (kind === 'Deployment') return client.getDeployment(namespace, name);
-  return call(client, { verb: 'get', resource: WORKLOAD_RESOURCES.DaemonSet.resource, namespace, name }, ({ apps }) => apps.readNamespacedDaemonSet({ namespace, name }));
+  return typedCall(client, { verb: 'get', resource: WORKLOAD_RESOURCES.DaemonSet.resource, namespace, name }, ({ apps }) => apps.readNamespacedDaemonSet({ namespace, name }));
 }
 
 export function patchWorkload(client: ClusterClient, kind: PatchableKind, namespace: string, name: string, ops: JsonPatchOp[]): Promise<PatchableWorkload> {
   if (kind === 'Deployment') return client.patchDeployment(namespace, name, ops);
-  return call(client, { verb: 'patch', resource: WORKLOAD_RESOURCES.DaemonSet.resource, namespace, name }, ({ apps, jsonPatch }) =>
+  return typedCall(client, { verb: 'patch', resource: WORKLOAD_RESOURCES.DaemonSet.resource, namespace, name }, ({ apps, jsonPatch }) =>
     apps.patchNamespacedDaemonSet({ namespace, name, body: ops, fieldManager: 'okd-dev' }, jsonPatch),
   );
 }
@@ -96,7 +68,7 @@ export function patchWorkload(client: ClusterClient, kind: PatchableKind, namesp
 /** Workloads of this kind in every namespace with this label selector. */
 export async function listWorkloads(client: ClusterClient, kind: PatchableKind, labelSelector: string): Promise<PatchableWorkload[]> {
   if (kind === 'Deployment') return client.listDeployments(labelSelector);
-  const list = await call<{ items?: DaemonSet[] }>(client, { verb: 'list', resource: WORKLOAD_RESOURCES.DaemonSet.resource }, ({ apps }) => apps.listDaemonSetForAllNamespaces({ labelSelector }));
+  const list = await typedCall<{ items?: DaemonSet[] }>(client, { verb: 'list', resource: WORKLOAD_RESOURCES.DaemonSet.resource }, ({ apps }) => apps.listDaemonSetForAllNamespaces({ labelSelector }));
   return list.items ?? [];
 }
 
