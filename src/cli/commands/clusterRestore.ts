@@ -1,5 +1,6 @@
 import { formatOverride } from '../../core/cluster/overrides';
-import { describeRestoreOutcome, restoreAll, restoreOperator, type RestoredOperator } from '../../core/cluster/restore';
+import { describeRestoredObject, type RestoredOperand } from '../../core/cluster/operandRestore';
+import { describeRestoreOutcome, restoreAll, restoreComponent, type RestoredOperator } from '../../core/cluster/restore';
 import { describeWorkload } from '../../core/cluster/workloads';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
@@ -12,7 +13,8 @@ const usage = `Usage: okd-dev cluster restore OPERATOR [--no-wait] [--timeout SE
 Puts a patched operator back to its payload: removes the override, waits until the cluster-version operator has
 put the payload's Deployment or DaemonSet back and it has rolled out, and removes okd-dev's record from it.
 --all restores every operator okd-dev patched (from any machine: the record is on the workloads); overrides
-okd-dev did not create are listed and left alone.
+okd-dev did not create are listed and left alone. A component patched as an operand gets every object its patch
+edited back (the operators' Deployments and ConfigMaps), then its operators' and its own rollouts are waited for.
 
 ${clusterOptionsUsage}`;
 
@@ -20,6 +22,14 @@ function describe(r: RestoredOperator): string {
   const images = Object.entries(r.images).map(([c, image]) => `  container ${c}: ${image}`);
   const how = describeRestoreOutcome(r);
   return [`Restored ${r.operator}: ${describeWorkload(r.kind, r.namespace, r.name)} (${how}${r.verified ? ', rolled out' : ''})`, ...images].join('\n');
+}
+
+function describeOperand(r: RestoredOperand): string {
+  return [
+    `Restored ${r.component}: ${r.objects.length} object(s) back to the payload (${r.image})${r.verified ? ', rolled out' : ''}`,
+    ...r.objects.map((o) => `  ${describeRestoredObject(o)}`),
+    ...r.operands.map((o) => `  operand ${o} runs the payload image again`),
+  ].join('\n');
 }
 
 export async function clusterRestore(argv: string[]): Promise<void> {
@@ -48,7 +58,8 @@ export async function clusterRestore(argv: string[]): Promise<void> {
     if (values.all) {
       const result = await restoreAll(client, options);
       context.progress('');
-      if (!result.restored.length) process.stdout.write('No operators patched by okd-dev.\n');
+      if (!result.restored.length && !result.operands.length) process.stdout.write('No operators patched by okd-dev.\n');
+      for (const r of result.operands) process.stdout.write(`${describeOperand(r)}\n`);
       for (const r of result.restored) process.stdout.write(`${describe(r)}\n`);
       if (result.otherOverrides.length) {
         process.stdout.write(`Left in place (not created by okd-dev): ${result.otherOverrides.map(formatOverride).join(', ')}\n`);
@@ -56,9 +67,9 @@ export async function clusterRestore(argv: string[]): Promise<void> {
       }
       return;
     }
-    const restored = await restoreOperator(client, positionals[0] as string, options);
+    const restored = await restoreComponent(client, positionals[0] as string, options);
     context.progress('');
-    process.stdout.write(`${describe(restored)}\n`);
+    process.stdout.write(`${'operand' in restored ? describeOperand(restored.operand) : describe(restored.operator)}\n`);
   } finally {
     interrupt.dispose();
   }

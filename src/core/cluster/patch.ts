@@ -223,3 +223,34 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
   }
   return { target, image, release: { version: release.version, image: releaseImage }, override, overrideAdded: added.changed, record: record as PatchRecord, workload, deployment: workload as Deployment };
 }
+
+export interface OperatorPatchPlan {
+  target: OperatorTarget;
+  release: { version: string; image: string };
+  /** The digest pullspec the workload would run. */
+  image: string;
+  override: ComponentOverride;
+  /** The override is there already (then a patch leaves it, and restore too). */
+  overrideSet: boolean;
+  /** Container -> image now; container -> env var -> value now (each becomes `image`). */
+  containers: Record<string, string>;
+  env: Record<string, Record<string, string>>;
+}
+
+/** What patchOperator would change, read from the cluster; changes nothing (`cluster patch --dry-run`). */
+export async function planOperatorPatch(client: ClusterClient, options: PatchOperatorOptions): Promise<OperatorPatchPlan> {
+  const { image: releaseImage, release } = await readClusterRelease(client, options);
+  const target = findOperatorWorkload(release, options.operator);
+  const image = await resolveImageDigest(options.image, options.registry, options.token);
+  const live = await getWorkload(client, target.kind, target.namespace, target.name);
+  const override = workloadOverride(target.kind, target.namespace, target.name);
+  const { record } = planWorkloadPatch(live, target, image, override);
+  const cv = await client.getClusterVersion();
+  const overrideSet = (cv.spec?.overrides ?? []).some((o) => o.kind === override.kind && o.group === override.group && o.namespace === override.namespace && o.name === override.name && o.unmanaged === true);
+  const containers = Object.fromEntries(target.containers.map((c) => [c.name, (live.spec?.template?.spec?.containers ?? []).find((x) => x.name === c.name)?.image ?? '']));
+  const env: Record<string, Record<string, string>> = {};
+  for (const c of live.spec?.template?.spec?.containers ?? []) {
+    for (const name of Object.keys(record.env[c.name] ?? {})) (env[c.name] ??= {})[name] = c.env?.find((e) => e.name === name)?.value ?? '';
+  }
+  return { target, release: { version: release.version, image: releaseImage }, image, override, overrideSet, containers, env };
+}

@@ -1,6 +1,7 @@
 import { OkdError } from '../errors';
 import type { Release, Workload } from '../release/model';
 import type { ClusterClient } from './client';
+import { listOperandPatches, type RestoredOperand, restoreOperand } from './operandRestore';
 import { findOperatorWorkload } from './operator';
 import { addOverride, formatOverride, removeOverride, sameOverride, workloadOverride } from './overrides';
 import { type PayloadOptions, readClusterRelease } from './patch';
@@ -36,6 +37,8 @@ export interface RestoredOperator {
 
 export interface RestoreResult {
   restored: RestoredOperator[];
+  /** Operand patches put back (every object they edited). */
+  operands: RestoredOperand[];
   /** Overrides we did not create, left in place (restore --all reports them). */
   otherOverrides: ComponentOverride[];
 }
@@ -167,8 +170,20 @@ export async function restoreOperator(client: ClusterClient, operator: string, o
   return restoreWorkload(client, release, { kind: target.kind, object }, operator, true, options);
 }
 
-/** Restores every operator we patched (found by our label); overrides we did not create are reported, not touched. */
+/**
+ * Restores a component: its operand patch when it has one (every object the patch edited), else the operator as
+ * restoreOperator does.
+ */
+export async function restoreComponent(client: ClusterClient, name: string, options: RestoreOptions): Promise<{ operand: RestoredOperand } | { operator: RestoredOperator }> {
+  const entries = (await listOperandPatches(client)).get(name);
+  if (entries?.length) return { operand: await restoreOperand(client, name, entries, options) };
+  return { operator: await restoreOperator(client, name, options) };
+}
+
+/** Restores every operator and operand we patched (found by our labels); overrides we did not create are reported, not touched. */
 export async function restoreAll(client: ClusterClient, options: RestoreOptions): Promise<RestoreResult> {
+  const operands: RestoredOperand[] = [];
+  for (const [component, entries] of await listOperandPatches(client)) operands.push(await restoreOperand(client, component, entries, options));
   const patched = await listPatchedWorkloads(client, patchedSelector);
   const restored: RestoredOperator[] = [];
   if (patched.length) {
@@ -179,8 +194,10 @@ export async function restoreAll(client: ClusterClient, options: RestoreOptions)
     }
   }
   const cv = await client.getClusterVersion();
-  const otherOverrides = (cv.spec?.overrides ?? []).filter((o) => !restored.some((r) => r.overrideRemoved && sameOverride(o, workloadOverride(r.kind, r.namespace, r.name))));
-  return { restored, otherOverrides };
+  const otherOverrides = (cv.spec?.overrides ?? []).filter(
+    (o) => !restored.some((r) => r.overrideRemoved && sameOverride(o, workloadOverride(r.kind, r.namespace, r.name))) && !operands.some((r) => r.objects.some((x) => x.overrideRemoved && sameOverride(o, x.object))),
+  );
+  return { restored, operands, otherOverrides };
 }
 
 export function describeOverrides(list: ComponentOverride[]): string {

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { RegistryClient } from '../../../src/core/registry/client';
 import { apiRequest } from './clients';
 import { eventually } from '../eventually';
-import { pushRegistryPayload, type RegistryPayload } from './payload';
+import { type PayloadContents, pushRegistryPayload, type RegistryPayload } from './payload';
 import { fixturesDir } from '../fixtures';
 import { startRegistry, type TestRegistry } from '../registry';
 import { startCluster, type Cluster } from './index';
@@ -161,11 +161,12 @@ export async function startOkdCluster(options: OkdClusterOptions): Promise<OkdCl
 }
 
 /** A registry with a small payload, and a test cluster whose CVO runs it (applied before this resolves). */
-export async function startOkdPayloadCluster(options: { version?: string; args?: string[] } = {}): Promise<OkdPayloadCluster> {
+export async function startOkdPayloadCluster(options: { version?: string; args?: string[]; contents?: PayloadContents } = {}): Promise<OkdPayloadCluster> {
   const registry = await startRegistry();
   const client = new RegistryClient({ insecure: true });
   try {
-    const release = await pushRegistryPayload(client, registry.host, options.version ?? '4.19.0-okd-scos.16');
+    const version = options.version ?? '4.19.0-okd-scos.16';
+    const release = await pushRegistryPayload(client, registry.host, version, version, options.contents);
     const image = release.payload.digestPullSpec;
     const cluster = await startOkdCluster({ image, version: release.version, insecureRegistries: [registry.host], ...(options.args ? { args: options.args } : {}) });
     return {

@@ -50,15 +50,22 @@ export interface RegistryPayload {
  * Pushes the fixture operators' images and a small payload naming them (with Namespace and ServiceAccount manifests
  * so the CVO can create their Deployments and their pods run) to `registry`.
  */
-export async function pushRegistryPayload(client: RegistryClient, registry: string, version: string, tag = version): Promise<RegistryPayload> {
+export interface PayloadContents {
+  /** The components whose images are pushed and named in image-references (default: the fixture operators). */
+  components?: readonly string[];
+  /** The payload's extra manifests, given the pushed images (default: operatorManifests()). */
+  extraFiles?: (images: Record<string, string>) => Record<string, string>;
+}
+
+export async function pushRegistryPayload(client: RegistryClient, registry: string, version: string, tag = version, contents: PayloadContents = {}): Promise<RegistryPayload> {
   const images: Record<string, string> = {};
-  for (const o of FIXTURE_OPERATORS) images[o.component] = await pushComponentImage(client, registry, 'okd/scos-content', `${o.component}-${tag}`, `${o.component}-${version}`);
+  for (const name of contents.components ?? FIXTURE_OPERATORS.map((o) => o.component)) images[name] = await pushComponentImage(client, registry, 'okd/scos-content', `${name}-${tag}`, `${name}-${version}`);
   const tags: FixtureTag[] = Object.entries(images).map(([name, pullspec]) => ({
     name,
     annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}`, 'io.openshift.build.commit.id': '0123456789abcdef0123456789abcdef01234567' },
     from: { kind: 'DockerImage', name: pullspec },
   }));
-  const extraFiles = operatorManifests();
+  const extraFiles = contents.extraFiles ? contents.extraFiles(images) : operatorManifests();
   const payload = await pushTestPayload({ client, registry, repository: 'okd/scos-release', tag, version, tags, extraFiles, small: true, tinyBase: true });
   return { payload, images, version };
 }

@@ -4,14 +4,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RegistryClient } from '../../../src/core/registry/client';
-import { startOkdCluster } from '../cluster/okd';
-import { FIXTURE_OPERATORS, operatorManifests, pushComponentImage } from '../cluster/payload';
+import { type OkdPayloadCluster, startOkdPayloadCluster } from '../cluster/okd';
+import { operatorManifests } from '../cluster/payload';
 import { fixturePath } from '../fixtures';
-import { pushTestPayload } from '../payload/build';
-import type { FixtureTag } from '../payload/manifests';
-import { startRegistry } from '../registry';
-import type { OkdPayloadCluster } from '../cluster/okd';
 
 export const COMPONENT = 'cluster-image-registry-operator';
 export const NAMESPACE = 'openshift-image-registry';
@@ -120,35 +115,6 @@ export function writeCheckout(changes: CheckoutChanges = {}, root = fs.mkdtempSy
 }
 
 /** A registry, the fixture operators' images, a payload with payloadExtraFiles(), and a test cluster running it. */
-export async function startManifestsCluster(version = '4.19.0-okd-scos.16'): Promise<OkdPayloadCluster> {
-  const registry = await startRegistry();
-  const client = new RegistryClient({ insecure: true });
-  try {
-    const images: Record<string, string> = {};
-    for (const o of FIXTURE_OPERATORS) images[o.component] = await pushComponentImage(client, registry.host, 'okd/scos-content', `${o.component}-${version}`, `${o.component}-${version}`);
-    const tags: FixtureTag[] = Object.entries(images).map(([name, pullspec]) => ({
-      name,
-      annotations: { 'io.openshift.build.source-location': `https://github.com/openshift/${name}`, 'io.openshift.build.commit.id': '0123456789abcdef0123456789abcdef01234567' },
-      from: { kind: 'DockerImage', name: pullspec },
-    }));
-    const payload = await pushTestPayload({ client, registry: registry.host, repository: 'okd/scos-release', tag: version, version, tags, extraFiles: payloadExtraFiles(), small: true, tinyBase: true });
-    const image = payload.digestPullSpec;
-    const cluster = await startOkdCluster({ image, version, insecureRegistries: [registry.host] });
-    return {
-      registry,
-      client,
-      cluster,
-      release: { payload, images, version },
-      image,
-      async stop() {
-        await cluster.stop();
-        await client.close();
-        await registry.stop();
-      },
-    };
-  } catch (error) {
-    await client.close();
-    await registry.stop();
-    throw error;
-  }
+export function startManifestsCluster(version = '4.19.0-okd-scos.16'): Promise<OkdPayloadCluster> {
+  return startOkdPayloadCluster({ version, contents: { extraFiles: payloadExtraFiles } });
 }

@@ -7,9 +7,10 @@ import { waitForRollout } from '../../../core/cluster/rollout';
 import { describeWorkload, getWorkload, workloadRef } from '../../../core/cluster/workloads';
 import { OkdError } from '../../../core/errors';
 import { shortImage } from '../items';
-import { pickImage, pickOperator, rememberImage, validatePullspec } from '../pick';
+import { pickImage, pickOperator, rememberImage, type SuggestedImage, validatePullspec } from '../pick';
 import { withClusterProgress } from '../progress';
 import { payloadOptions, rolloutTimeoutMs } from '../settings';
+import { patchIfOperand } from './patchOperand';
 import { type ClusterCommand, optionsArg, stringOption } from './types';
 
 export interface PatchOutcome {
@@ -39,6 +40,13 @@ export function describePlan(target: OperatorTarget, override: object, container
   return lines.join('\n');
 }
 
+/** `suggestedImages: [{image, description}]`: offered first in the image picker (the Release Explorer's Patch into Cluster). */
+function suggestedImages(options: Record<string, unknown> | undefined): SuggestedImage[] {
+  const list = options?.['suggestedImages'];
+  if (!Array.isArray(list)) return [];
+  return list.filter((s): s is SuggestedImage => typeof s === 'object' && s !== null && typeof (s as SuggestedImage).image === 'string' && !validatePullspec((s as SuggestedImage).image)).map((s) => ({ image: s.image, description: typeof s.description === 'string' ? s.description : '' }));
+}
+
 /**
  * okd.patchOperator: pick an operator of the cluster's current payload and an image, confirm the exact override
  * and patch, then patch and follow the rollout. Tests and other commands can skip the UI:
@@ -46,7 +54,8 @@ export function describePlan(target: OperatorTarget, override: object, container
  */
 export const patchOperator: ClusterCommand = {
   id: 'okd.patchOperator',
-  async run({ services, model }, arg) {
+  async run(context, arg) {
+    const { services, model } = context;
     const options = optionsArg(arg);
     const client = await model.connected();
     const releaseImage = model.status?.release?.image ?? (await client.getClusterVersion()).status?.desired?.image;
@@ -56,11 +65,17 @@ export const patchOperator: ClusterCommand = {
       services.library.get(releaseImage) ??
       (await withClusterProgress(`Reading release ${releaseImage}`, (_report, token) => services.library.load(releaseImage, token)));
     const named = stringOption(options, 'operator');
+    const givenImage = stringOption(options, 'image');
+    // An operand (taken by its operators from env, args or a ConfigMap) is patched where they take it from.
+    if (named && givenImage && !validatePullspec(givenImage)) {
+      const operand = await patchIfOperand(context, client, named, givenImage, options);
+      if (operand) return operand;
+    }
     const target = named ? findOperatorWorkload(release, named) : await pickOperator(release, 'The operator to run your image as');
     const given = stringOption(options, 'image');
     const invalid = given ? validatePullspec(given) : undefined;
     if (invalid) throw new OkdError('invalid-input', invalid);
-    let image = given ?? (await pickImage(services, target));
+    let image = given ?? (await pickImage(services, target, suggestedImages(options)));
 
     const override = workloadOverride(target.kind, target.namespace, target.name);
     if (options?.['confirm'] !== false) {
