@@ -93,7 +93,14 @@ describe('okd-dev cluster patch / restore against the test cluster', { timeout: 
 
   it('reports a missing image as a rollout failure with the pod reason, and restore still works', async () => {
     const missing = `${pc.registry.host}/dev/not-pushed@sha256:${'0'.repeat(64)}`;
-    const patched = await runCli(['cluster', 'patch', `${NS}/${NAME}`, missing, '--insecure', '--timeout', '20'], env);
+    // By default the patch checks first that the cluster can pull the image, and stops with nothing changed.
+    const checked = await runCli(['cluster', 'patch', `${NS}/${NAME}`, missing, '--insecure', '--timeout', '20'], env);
+    assert.equal(checked.code, 1, checked.stdout + checked.stderr);
+    assert.match(checked.stderr, /^error: the cluster cannot pull \S+ for the pods of Deployment \S+ \(ServiceAccount \S+; tried anonymous\): 404 Not Found: manifest sha256:0+ not found in \S+; nothing was changed\. Push the image first/);
+    assert.equal(await image(), payloadImage);
+    assert.deepEqual(await overrides(), []);
+    // Without the check, the rollout itself fails with the node's pull error.
+    const patched = await runCli(['cluster', 'patch', `${NS}/${NAME}`, missing, '--insecure', '--timeout', '20', '--no-pull-check'], env);
     assert.equal(patched.code, 1, patched.stdout + patched.stderr);
     assert.match(
       patched.stderr,

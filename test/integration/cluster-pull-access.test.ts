@@ -82,6 +82,24 @@ describe('pull access on the test cluster', { timeout: 600_000 }, () => {
     assert.match(pod.waiting?.message ?? '', /unauthorized|authentication required/);
   });
 
+  it('okd-dev cluster patch with an image the cluster cannot pull stops before anything changes, naming the fix', async () => {
+    const NAME = 'cluster-image-registry-operator';
+    const deploymentPath = `/apis/apps/v1/namespaces/openshift-image-registry/deployments/${NAME}`;
+    const before = { cv: (await client.getClusterVersion()).spec?.overrides ?? [], image: (await client.getDeployment('openshift-image-registry', NAME)).spec?.template?.spec?.containers?.[0]?.image };
+    const env = cliEnv({ KUBECONFIG: okd.cluster.kubeconfigPath });
+    const r = await runCli(['cluster', 'patch', NAME, privateImage, '--insecure'], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: the cluster cannot pull ${privateImage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} for the pods of Deployment openshift-image-registry/${NAME} \\(ServiceAccount ${NAME}; tried anonymous\\): 401 Unauthorized: .*; nothing was changed\\.`, 'm'));
+    assert.match(r.stderr, /global pull secret openshift-config\/pull-secret/);
+    assert.deepEqual((await client.getClusterVersion()).spec?.overrides ?? [], before.cv, 'no override was added');
+    assert.equal((await client.getDeployment('openshift-image-registry', NAME)).spec?.template?.spec?.containers?.[0]?.image, before.image, `${deploymentPath} is unchanged`);
+    // --no-pull-check patches anyway (the rollout then fails on the node, as before this check existed).
+    const forced = await runCli(['cluster', 'patch', NAME, privateImage, '--insecure', '--no-pull-check', '--no-wait'], env);
+    assert.equal(forced.code, 0, forced.stderr);
+    const restored = await runCli(['cluster', 'restore', NAME, '--insecure'], env);
+    assert.equal(restored.code, 0, restored.stderr);
+  });
+
   it('becomes pullable after the user credentials go into the global pull secret; undo restores the secret exactly', async () => {
     // Another entry the cluster already has, which must survive both the merge and the undo byte for byte.
     await setGlobalPullSecret(okd.cluster, '{"auths":{"mirror.example.com":{"auth":"bWlycm9yOnB3","email":"ops@example.com"}}}');

@@ -12,7 +12,7 @@ import type { CliContext } from '../context';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
 
-const usage = `Usage: okd-dev cluster patch COMPONENT IMAGE [--dry-run] [-o json] [--no-wait] [--timeout SECONDS]
+const usage = `Usage: okd-dev cluster patch COMPONENT IMAGE [--dry-run] [-o json] [--no-wait] [--timeout SECONDS] [--no-pull-check]
 
 Runs IMAGE as OPERATOR in the cluster: adds an \`unmanaged: true\` ClusterVersion override for the operator's
 Deployment or DaemonSet (so the cluster-version operator leaves it alone), sets the container image by digest and
@@ -33,6 +33,7 @@ Options:
       --dry-run                print the plan and change nothing
   -o, --output json            the plan (and what was done) as JSON
       --no-wait                do not wait for the rollout
+      --no-pull-check          patch without first checking that the cluster can pull IMAGE (its pull secrets)
       --timeout SECONDS        how long to wait for the rollout (default 600)
   -a, --registry-config FILE, --insecure, --ca-file FILE, --filter-by-os OS/ARCH   registry options
 
@@ -48,7 +49,7 @@ export function timeoutOption(value: string | undefined, usage: string): number 
 export async function clusterPatch(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...clusterOptions, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, 'dry-run': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+    { ...clusterOptions, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'no-pull-check': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
     usage,
   );
   if (values.help) {
@@ -96,6 +97,7 @@ export async function clusterPatch(argv: string[]): Promise<void> {
       ...(context.platform ? { platform: context.platform } : {}),
       token: interrupt.token,
       onStep: (message) => context.progress(`${message}...`),
+      ...(values['no-pull-check'] ? {} : { pullAccess: { insecure: values.insecure ?? false, ...(values['ca-file'] ? { caFile: values['ca-file'] } : {}), logger: context.logger } }),
     });
     context.progress('');
     const { target } = result;

@@ -10,6 +10,8 @@ import { readRelease } from '../release/reader';
 import type { ClusterClient } from './client';
 import { findOperatorWorkload, type OperatorTarget } from './operator';
 import { addOverride, removeOverride, workloadOverride } from './overrides';
+import { checkWorkloadPullAccess, type PullRegistry } from './pullAccess';
+import { pullSecretKeyFor } from './pullSecretGlobal';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
 import { type ComponentOverride, type Deployment, type JsonPatchOp, type PatchableWorkload, pointerSegment } from './types';
 import { describeWorkload, getWorkload, patchWorkload, WORKLOAD_RESOURCES } from './workloads';
@@ -144,6 +146,11 @@ export interface PatchOperatorOptions extends PayloadOptions {
   /** The image to run: a digest pullspec, or a tag resolved to its digest now. */
   image: string;
   onStep?: (message: string) => void;
+  /**
+   * Check first that the cluster can pull the image for the workload's pods (their pull secrets, then the global
+   * pull secret), as the kubelet will; a refusal stops the patch before anything changes.
+   */
+  pullAccess?: PullRegistry;
 }
 
 export interface PatchOperatorResult {
@@ -176,6 +183,19 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
   const where = describeWorkload(target.kind, target.namespace, target.name);
   // Plan against the live object before touching anything: a mismatch is reported with the cluster unchanged.
   planWorkloadPatch(await getWorkload(client, target.kind, target.namespace, target.name), target, image, undefined);
+  if (options.pullAccess) {
+    step(`checking that the cluster can pull ${image}`);
+    const access = await checkWorkloadPullAccess(client, options.pullAccess, { image, kind: target.kind, namespace: target.namespace, name: target.name, ...(options.token ? { token: options.token } : {}) });
+    if (!access.ok) {
+      throw new OkdError(
+        access.kind,
+        `the cluster cannot pull ${image} for the pods of ${where} (ServiceAccount ${access.serviceAccount}; tried ${access.tried.join(', ')}): ${access.reason}; nothing was changed`,
+        access.kind === 'not-found'
+          ? `push the image first, or check the pullspec; \`okd-dev cluster can-pull ${image} ${options.operator}\` checks again`
+          : `make the repository public, add your credentials for ${pullSecretKeyFor(image)} to the global pull secret openshift-config/pull-secret or to a pull secret of that ServiceAccount, or push where the cluster can pull; \`okd-dev cluster can-pull ${image} ${options.operator}\` checks again`,
+      );
+    }
+  }
   throwIfCancelled(options.token, 'patch');
 
   const override = workloadOverride(target.kind, target.namespace, target.name);

@@ -11,6 +11,7 @@ import { pickImage, pickOperator, rememberImage, type SuggestedImage, validatePu
 import { withClusterProgress } from '../progress';
 import { payloadOptions, rolloutTimeoutMs } from '../settings';
 import { patchIfOperand } from './patchOperand';
+import { readSettings } from '../../settings';
 import { type ClusterCommand, optionsArg, stringOption } from './types';
 
 export interface PatchOutcome {
@@ -93,7 +94,10 @@ export const patchOperator: ClusterCommand = {
     const operator = target.operator;
     services.logger.info(`cluster: patch ${operator} (${describeWorkload(target.kind, target.namespace, target.name)}) with ${image} on ${client.server}`);
     const outcome = await withClusterProgress(`Patching ${operator}`, async (report, token) => {
-      const result = await patch(client, { ...payloadOptions(services, token), operator, image, onStep: (m) => {
+      const settings = readSettings();
+      // Checked first, as the kubelet will pull it: a private image stops here with the cluster unchanged.
+      const pullAccess = { insecure: settings.insecureRegistries, ...(settings.registryCaFile ? { caFile: settings.registryCaFile } : {}), logger: services.logger };
+      const result = await patch(client, { ...payloadOptions(services, token), operator, image, pullAccess, onStep: (m) => {
         services.logger.info(`cluster: ${m}`);
         report(m);
       } });
