@@ -100,6 +100,23 @@ describe('pull access on the test cluster', { timeout: 600_000 }, () => {
     assert.equal(restored.code, 0, restored.stderr);
   });
 
+  it('okd-dev cluster patch --add-pull-secret adds your login for the image, the pods pull it, and restore takes it out again', async () => {
+    const NAME = 'cluster-image-registry-operator';
+    const before = await readGlobalPullSecret(okd.cluster);
+    const env = cliEnv({ KUBECONFIG: okd.cluster.kubeconfigPath, REGISTRY_AUTH_FILE: privateRegistry.authFile as string });
+    const r = await runCli(['cluster', 'patch', NAME, privateImage, '--insecure', '--add-pull-secret', '--timeout', '120'], env, 180_000);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Rollout complete: /m);
+    const during = await readGlobalPullSecret(okd.cluster);
+    assert.ok(Buffer.from(during.data['.dockerconfigjson'] ?? '', 'base64').toString().includes(pullSecretKeyFor(privateImage)), 'the entry for the image is in the global pull secret');
+    assert.equal((await client.getDeployment('openshift-image-registry', NAME)).spec?.template?.spec?.containers?.[0]?.image, privateImage);
+    const restored = await runCli(['cluster', 'restore', NAME, '--insecure', '--timeout', '120'], env, 180_000);
+    assert.equal(restored.code, 0, restored.stdout + restored.stderr);
+    const after = await readGlobalPullSecret(okd.cluster);
+    assert.deepEqual(after.data, before.data, 'the global pull secret holds what it held before');
+    assert.equal(after.annotations['okd-dev.openshift.io/pull-secret-entries'], before.annotations['okd-dev.openshift.io/pull-secret-entries']);
+  });
+
   it('becomes pullable after the user credentials go into the global pull secret; undo restores the secret exactly', async () => {
     // Another entry the cluster already has, which must survive both the merge and the undo byte for byte.
     await setGlobalPullSecret(okd.cluster, '{"auths":{"mirror.example.com":{"auth":"bWlycm9yOnB3","email":"ops@example.com"}}}');

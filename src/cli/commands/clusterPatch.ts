@@ -12,7 +12,7 @@ import type { CliContext } from '../context';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
 
-const usage = `Usage: okd-dev cluster patch COMPONENT IMAGE [--dry-run] [-o json] [--no-wait] [--timeout SECONDS] [--no-pull-check]
+const usage = `Usage: okd-dev cluster patch COMPONENT IMAGE [--dry-run] [-o json] [--no-wait] [--timeout SECONDS] [--no-pull-check | --add-pull-secret]
 
 Runs IMAGE as OPERATOR in the cluster: adds an \`unmanaged: true\` ClusterVersion override for the operator's
 Deployment or DaemonSet (so the cluster-version operator leaves it alone), sets the container image by digest and
@@ -34,6 +34,7 @@ Options:
   -o, --output json            the plan (and what was done) as JSON
       --no-wait                do not wait for the rollout
       --no-pull-check          patch without first checking that the cluster can pull IMAGE (its pull secrets)
+      --add-pull-secret        when it cannot, add your own login for IMAGE to the global pull secret (restore removes it)
       --timeout SECONDS        how long to wait for the rollout (default 600)
   -a, --registry-config FILE, --insecure, --ca-file FILE, --filter-by-os OS/ARCH   registry options
 
@@ -49,7 +50,7 @@ export function timeoutOption(value: string | undefined, usage: string): number 
 export async function clusterPatch(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...clusterOptions, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'no-pull-check': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+    { ...clusterOptions, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'no-pull-check': { type: 'boolean' }, 'add-pull-secret': { type: 'boolean' }, output: { type: 'string', short: 'o' } },
     usage,
   );
   if (values.help) {
@@ -98,6 +99,7 @@ export async function clusterPatch(argv: string[]): Promise<void> {
       token: interrupt.token,
       onStep: (message) => context.progress(`${message}...`),
       ...(values['no-pull-check'] ? {} : { pullAccess: { insecure: values.insecure ?? false, ...(values['ca-file'] ? { caFile: values['ca-file'] } : {}), logger: context.logger } }),
+      ...(values['add-pull-secret'] ? { addPullSecret: { ...(values['registry-config'] ? { authFile: values['registry-config'] } : {}), logger: context.logger } } : {}),
     });
     context.progress('');
     const { target } = result;

@@ -3,6 +3,7 @@ import { throwIfCancelled } from '../cancel';
 import { OkdError } from '../errors';
 import { digestPullspec, formatPullspec, parsePullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
+import type { CredentialStoreOptions } from '../registry/credentials';
 import type { Platform } from '../registry/types';
 import type { ReleaseCache } from '../release/cache';
 import type { Release } from '../release/model';
@@ -11,7 +12,7 @@ import type { ClusterClient } from './client';
 import { findOperatorWorkload, type OperatorTarget } from './operator';
 import { addOverride, removeOverride, workloadOverride } from './overrides';
 import { checkWorkloadPullAccess, type PullRegistry } from './pullAccess';
-import { pullSecretKeyFor } from './pullSecretGlobal';
+import { addToGlobalPullSecret, pullSecretKeyFor, undoGlobalPullSecret, userPullAuth } from './pullSecretGlobal';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
 import { type ComponentOverride, type Deployment, type JsonPatchOp, type PatchableWorkload, pointerSegment } from './types';
 import { describeWorkload, getWorkload, patchWorkload, WORKLOAD_RESOURCES } from './workloads';
@@ -72,6 +73,7 @@ export function planWorkloadPatch(
   override: ComponentOverride | undefined,
   now: Date = new Date(),
   previousOverride?: ComponentOverride,
+  pullSecretKey?: string,
 ): { ops: JsonPatchOp[]; record: PatchRecord } {
   const previous = readPatchRecord(deployment);
   const containers = deployment.spec?.template?.spec?.containers ?? [];
@@ -85,6 +87,7 @@ export function planWorkloadPatch(
     image,
     ...(ours.override ? { override: ours.override } : {}),
     ...(ours.override && ours.previousOverride ? { previousOverride: ours.previousOverride } : {}),
+    ...((pullSecretKey ?? previous?.pullSecretKey) ? { pullSecretKey: pullSecretKey ?? previous?.pullSecretKey } : {}),
     patchedAt: now.toISOString(),
   };
   const ops: JsonPatchOp[] = [];
@@ -151,6 +154,11 @@ export interface PatchOperatorOptions extends PayloadOptions {
    * pull secret), as the kubelet will; a refusal stops the patch before anything changes.
    */
   pullAccess?: PullRegistry;
+  /**
+   * With pullAccess: when the cluster may not pull the image, add the user's own credentials for it (found in these
+   * auth files, as podman finds them) to the global pull secret, recorded so restore takes them out again.
+   */
+  addPullSecret?: CredentialStoreOptions;
 }
 
 export interface PatchOperatorResult {
@@ -183,9 +191,19 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
   const where = describeWorkload(target.kind, target.namespace, target.name);
   // Plan against the live object before touching anything: a mismatch is reported with the cluster unchanged.
   planWorkloadPatch(await getWorkload(client, target.kind, target.namespace, target.name), target, image, undefined);
+  let pullSecretKey: string | undefined;
   if (options.pullAccess) {
     step(`checking that the cluster can pull ${image}`);
-    const access = await checkWorkloadPullAccess(client, options.pullAccess, { image, kind: target.kind, namespace: target.namespace, name: target.name, ...(options.token ? { token: options.token } : {}) });
+    const check = () => checkWorkloadPullAccess(client, options.pullAccess as PullRegistry, { image, kind: target.kind, namespace: target.namespace, name: target.name, ...(options.token ? { token: options.token } : {}) });
+    let access = await check();
+    if (!access.ok && options.addPullSecret && (access.kind === 'unauthorized' || access.kind === 'forbidden')) {
+      const key = pullSecretKeyFor(image);
+      step(`adding your credentials for ${key} to the global pull secret openshift-config/pull-secret`);
+      const added = await addToGlobalPullSecret(client, key, await userPullAuth(image, options.addPullSecret));
+      if (added.changed) pullSecretKey = key;
+      access = await check();
+      if (!access.ok && pullSecretKey) await undoGlobalPullSecret(client, { keys: [pullSecretKey] });
+    }
     if (!access.ok) {
       throw new OkdError(
         access.kind,
@@ -200,13 +218,16 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
 
   const override = workloadOverride(target.kind, target.namespace, target.name);
   step(`adding the override for ${where}`);
-  const added = await addOverride(client, override);
+  const added = await addOverride(client, override).catch(async (err: unknown) => {
+    if (pullSecretKey) await undoGlobalPullSecret(client, { keys: [pullSecretKey] }).catch(() => undefined);
+    throw err;
+  });
   let workload: PatchableWorkload | undefined;
   let record: PatchRecord | undefined;
   try {
     for (let attempt = 1; !workload; attempt++) {
       const live = await getWorkload(client, target.kind, target.namespace, target.name);
-      const plan = planWorkloadPatch(live, target, image, added.changed ? override : undefined, new Date(), added.previous);
+      const plan = planWorkloadPatch(live, target, image, added.changed ? override : undefined, new Date(), added.previous, pullSecretKey);
       step(`setting ${target.containers.map((c) => c.name).join(', ')} of ${where} to ${image}`);
       try {
         workload = await patchWorkload(client, target.kind, target.namespace, target.name, plan.ops);
@@ -218,6 +239,8 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
     }
   } catch (err) {
     const reason = err instanceof OkdError ? err.message : (err as Error).message;
+    // The pull secret entry added for this patch goes too: the cluster is left as it was.
+    if (pullSecretKey) await undoGlobalPullSecret(client, { keys: [pullSecretKey] }).catch(() => undefined);
     if (!added.changed) throw new OkdError(err instanceof OkdError ? err.kind : 'failed', `patching ${where} failed: ${reason}; the override was there before and stays`, undefined, { cause: err });
     // Undo our override: put back the entry it replaced (e.g. unmanaged: false), or remove the key we added.
     const putBack = added.previous;

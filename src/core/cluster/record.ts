@@ -22,6 +22,8 @@ export interface PatchRecord {
    * of a failed patch write it back instead of removing the key.
    */
   previousOverride?: ComponentOverride;
+  /** The global pull secret entry this patch added for the image (`cluster patch --add-pull-secret`): restore undoes it. */
+  pullSecretKey?: string;
   patchedAt: string;
 }
 

@@ -6,6 +6,7 @@ import { findOperatorWorkload } from './operator';
 import { addOverride, formatOverride, removeOverride, sameOverride, workloadOverride } from './overrides';
 import { type PayloadOptions, readClusterRelease } from './patch';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
+import { undoGlobalPullSecret } from './pullSecretGlobal';
 import { type RolloutProgress, waitForRollout } from './rollout';
 import { type ComponentOverride, type JsonPatchOp, type PatchableKind, type PatchableWorkload, pointerSegment } from './types';
 import { describeWorkload, getWorkload, type KindedWorkload, listPatchedWorkloads, patchWorkload } from './workloads';
@@ -137,6 +138,10 @@ async function restoreWorkload(client: ClusterClient, release: Release, live: Ki
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     verified = true;
+  }
+  if (record?.pullSecretKey) {
+    step(`taking the credentials for ${record.pullSecretKey} out of the global pull secret again`);
+    await undoGlobalPullSecret(client, { keys: [record.pullSecretKey] });
   }
   const forget = forgetRecordPatch(await getWorkload(client, kind, namespace, name));
   if (forget.length) await patchWorkload(client, kind, namespace, name, forget);
