@@ -43,3 +43,17 @@ export function fromAbortSignal(signal: AbortSignal): CancellationTokenLike {
     },
   };
 }
+
+/** Waits `ms`, or less when the token is cancelled first (the caller then checks the token). */
+export function pause(ms: number, token?: CancellationTokenLike): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub?.dispose();
+      resolve();
+    }, ms);
+    const sub = token?.onCancellationRequested(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,7 +1,7 @@
 // Patching an operand: the component's pullspec as its operators take it (env, args, ConfigMaps shipped in the
 // payload) is rewritten to another image, each of those objects behind its own override, then the operators' and
 // the operand's rollouts are followed. The plan is computed first and changes nothing.
-import { type CancellationTokenLike, CancelledError, throwIfCancelled } from '../cancel';
+import { type CancellationTokenLike, CancelledError, throwIfCancelled, pause } from '../cancel';
 import { OkdError } from '../errors';
 import { readPayload } from '../release/reader';
 import type { ClusterClient } from './client';
@@ -270,7 +270,7 @@ export async function waitForWorkloadImage(client: ClusterClient, w: OperandWork
     if (Date.now() > deadline) {
       throw new OkdError('failed', `${w.kind} ${w.namespace}/${w.name} did not get ${images[0]} within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`, 'its operator has not rolled it out: check the operator\'s logs and its ClusterOperator');
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await pause(250, options.token);
   }
 }
 

@@ -1,7 +1,7 @@
 // Restoring an operand patch: every object it edited goes back to the payload's (the override we added removed, so
 // the CVO reapplies the payload object; someone else's override left, and our recorded text put back instead),
 // then the operators' and the operand's rollouts are followed and our records removed.
-import { throwIfCancelled } from '../cancel';
+import { throwIfCancelled, pause } from '../cancel';
 import { OkdError } from '../errors';
 import type { ClusterClient } from './client';
 import { describeObject, editsAreBack, editsBackPatch, forgetOperandRecordPatch, type LiveObject, type OperandObjectRef } from './operand';
@@ -60,7 +60,7 @@ async function waitUntilBack(client: ClusterClient, entry: OperandPatchEntry, op
     const live = await client.retryRead(() => getObject(client, entry.ref), { what: `get ${describeObject(entry.ref)}`, ...(options.token ? { token: options.token } : {}) });
     if (editsAreBack(live, entry.record.edits)) return;
     if (Date.now() > deadline) throw new OkdError('failed', `${describeObject(entry.ref)} did not get the payload's text back within ${Math.round(timeoutMs / 1000)} s`, 'check the cluster-version operator: `oc get clusterversion version -o yaml`');
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await pause(250, options.token);
   }
 }
 

@@ -190,11 +190,12 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
   const image = await resolveImageDigest(options.image, options.registry, options.token);
   const where = describeWorkload(target.kind, target.namespace, target.name);
   // Plan against the live object before touching anything: a mismatch is reported with the cluster unchanged.
-  planWorkloadPatch(await getWorkload(client, target.kind, target.namespace, target.name), target, image, undefined);
+  const current = await getWorkload(client, target.kind, target.namespace, target.name);
+  planWorkloadPatch(current, target, image, undefined);
   let pullSecretKey: string | undefined;
   if (options.pullAccess) {
     step(`checking that the cluster can pull ${image}`);
-    const check = () => checkWorkloadPullAccess(client, options.pullAccess as PullRegistry, { image, kind: target.kind, namespace: target.namespace, name: target.name, ...(options.token ? { token: options.token } : {}) });
+    const check = () => checkWorkloadPullAccess(client, options.pullAccess as PullRegistry, { image, kind: target.kind, namespace: target.namespace, name: target.name, workload: current, ...(options.token ? { token: options.token } : {}) });
     let access = await check();
     if (!access.ok && options.addPullSecret && (access.kind === 'unauthorized' || access.kind === 'forbidden')) {
       const key = pullSecretKeyFor(image);

@@ -21,7 +21,7 @@ import {
   type PullCredential,
 } from './pullSecretKeyring';
 import { GLOBAL_PULL_SECRET, type Secret } from './pullSecretMerge';
-import type { PatchableKind, PodSpec } from './types';
+import type { PatchableKind, PatchableWorkload, PodSpec } from './types';
 import { getWorkload } from './workloads';
 
 export const GLOBAL_PULL_SECRET_SOURCE = 'global pull secret';
@@ -172,9 +172,10 @@ export function podIdentity(spec: PodSpec | undefined): { serviceAccount: string
 export async function checkWorkloadPullAccess(
   client: ClusterClient,
   registry: PullRegistry,
-  options: { image: string; kind: PatchableKind; namespace: string; name: string; token?: CancellationTokenLike },
+  options: { image: string; kind: PatchableKind; namespace: string; name: string; token?: CancellationTokenLike; workload?: PatchableWorkload },
 ): Promise<PullAccess & { serviceAccount: string }> {
-  const workload = await getWorkload(client, options.kind, options.namespace, options.name);
+  // A caller that has just read the workload passes it, saving the GET.
+  const workload = options.workload ?? (await getWorkload(client, options.kind, options.namespace, options.name));
   const identity = podIdentity(workload.spec?.template?.spec);
   const access = await checkPullAccess(client, registry, {
     image: options.image,

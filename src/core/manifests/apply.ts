@@ -1,4 +1,4 @@
-import { type CancellationTokenLike, throwIfCancelled } from '../cancel';
+import { type CancellationTokenLike, throwIfCancelled, pause } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
 import { addOverride, formatOverride } from '../cluster/overrides';
 import type { ComponentOverride } from '../cluster/types';
@@ -45,19 +45,6 @@ export function componentNamespace(d: ManifestsDiff): string | undefined {
   const ns = d.objects.find((o) => o.ref.kind === 'Namespace' && o.ref.apiVersion === 'v1');
   if (ns) return ns.ref.name;
   return d.objects.find((o) => o.ref.namespace)?.ref.namespace;
-}
-
-function pause(ms: number, token?: CancellationTokenLike): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sub?.dispose();
-      resolve();
-    }, ms);
-    const sub = token?.onCancellationRequested(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type CancellationTokenLike, throwIfCancelled } from '../cancel';
+import { type CancellationTokenLike, throwIfCancelled, pause } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
 import { addOverride, removeOverride } from '../cluster/overrides';
 import { OkdError } from '../errors';
@@ -58,19 +58,6 @@ function payloadObject(files: Record<string, string>, ref: ObjectRef): KubeObjec
     if (found) return found;
   }
   return undefined;
-}
-
-function pause(ms: number, token?: CancellationTokenLike): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sub?.dispose();
-      resolve();
-    }, ms);
-    const sub = token?.onCancellationRequested(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 async function writeBack(api: ObjectApi, e: ManifestRecordEntry): Promise<void> {
