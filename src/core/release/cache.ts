@@ -282,15 +282,8 @@ export class ReleaseCache {
    * cache needs to find each payload's summary or model.
    */
   async entries(): Promise<ListedPayload[]> {
-    await this.ready();
-    let names: string[];
-    try {
-      names = await fs.readdir(this.payloadsDir());
-    } catch {
-      return [];
-    }
     const out: ListedPayload[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    for (const name of await this.entryNames()) {
       const entry = await this.readEntryOnly(path.join(this.payloadsDir(), name));
       const key = name.slice(0, -'.json'.length);
       // The entry must be the one its name says (a copied or planted file is skipped).
@@ -301,18 +294,21 @@ export class ReleaseCache {
 
   /** Every cached payload with its files (each top layer read and un-gzipped): for tools, not for indexes. */
   async list(): Promise<CachedPayload[]> {
-    await this.ready();
-    let names: string[];
-    try {
-      names = await fs.readdir(this.payloadsDir());
-    } catch {
-      return [];
-    }
     const out: CachedPayload[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json'))) {
+    for (const name of await this.entryNames()) {
       const payload = await this.readEntry(path.join(this.payloadsDir(), name));
       if (payload) out.push(payload);
     }
     return out;
+  }
+
+  /** File names of the payload entries of this schema, sorted; none when the folder is not there. */
+  private async entryNames(): Promise<string[]> {
+    await this.ready();
+    try {
+      return (await fs.readdir(this.payloadsDir())).filter((n) => n.endsWith('.json')).sort();
+    } catch {
+      return [];
+    }
   }
 }
