@@ -43,12 +43,27 @@ interface ImageStream {
   spec: { tags: { name: string; from: { name: string } }[] };
 }
 
+export interface BenchRelease {
+  pullSpec: string;
+  digest: string;
+  version: string;
+  components: { name: string; pullSpec: string }[];
+}
+
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-/** Writes `count` cached payloads derived from the fixture into `cache`; returns their pullspecs and digests. */
-export async function writeBenchReleases(cache: ReleaseCache, count = 10, fixture = IMAGE_REFERENCES_FIXTURE): Promise<{ pullSpec: string; digest: string }[]> {
+/**
+ * Writes `count` cached payloads derived from the fixture into `cache`, each with `manifests` (name -> text) in its
+ * release-manifests/ too; returns their pullspecs and digests.
+ */
+export async function writeBenchReleases(
+  cache: ReleaseCache,
+  count = 10,
+  fixture = IMAGE_REFERENCES_FIXTURE,
+  manifests: Record<string, string> = {},
+): Promise<BenchRelease[]> {
   const original = JSON.parse(fs.readFileSync(fixture, 'utf8')) as ImageStream;
-  const out: { pullSpec: string; digest: string }[] = [];
+  const out: BenchRelease[] = [];
   for (let i = 0; i < count; i++) {
     const version = `4.19.0-okd-scos.${i}`;
     const stream = structuredClone(original);
@@ -72,11 +87,12 @@ export async function writeBenchReleases(cache: ReleaseCache, count = 10, fixtur
       architecture: 'amd64',
       labels: { 'io.openshift.release': version },
       files: {
+        ...manifests,
         'image-references': JSON.stringify(stream),
         'release-metadata': JSON.stringify({ kind: 'cincinnati-metadata-v0', version, previous: [], next: [], metadata: {} }),
       },
     });
-    out.push({ pullSpec, digest });
+    out.push({ pullSpec, digest, version, components: stream.spec.tags.map((tag) => ({ name: tag.name, pullSpec: tag.from.name })) });
   }
   return out;
 }

@@ -30,6 +30,7 @@ export class Services implements vscode.Disposable {
       cache: () => this.cache(),
       platform: () => this.platform(),
       logger,
+      manifestCacheBytes: () => readSettings().manifestCacheMB * 1024 * 1024,
     });
     applyProxySetting();
     this.disposables.push(

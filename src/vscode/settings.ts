@@ -14,6 +14,7 @@ export interface OkdSettings {
   insecureRegistries: string[];
   registryCaFile: string;
   cacheDir: string;
+  manifestCacheMB: number;
   platform: string;
   hoverEnabled: boolean;
   hoverResolveTags: boolean;
@@ -32,6 +33,7 @@ export function readSettings(): OkdSettings {
     insecureRegistries: c.get<string[]>('insecureRegistries') ?? [],
     registryCaFile: c.get<string>('registryCaFile') ?? '',
     cacheDir: c.get<string>('cacheDir') ?? '',
+    manifestCacheMB: c.get<number>('manifestCacheMB') ?? 16,
     platform: c.get<string>('platform') ?? 'linux/amd64',
     hoverEnabled: c.get<boolean>('hover.enabled') ?? true,
     hoverResolveTags: c.get<boolean>('hover.resolveTags') ?? true,

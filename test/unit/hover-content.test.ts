@@ -12,6 +12,7 @@ import { CACHE_SCHEMA, ReleaseCache } from '../../src/core/release/cache';
 import { ReleaseLibrary, type ComponentHit } from '../../src/core/release/library';
 import type { Release } from '../../src/core/release/model';
 import { buildRelease } from '../../src/core/release/operators';
+import { summarizeRelease } from '../../src/core/release/summary';
 import { cachePayload } from '../support/payload/cache';
 import { DIGEST_A, DIGEST_B, metadataFor, payload410, read, IMAGE_REFS_410 } from './release-fixtures';
 
@@ -29,8 +30,9 @@ function release(version: string, created: string, digest: string, overrides: Pa
   return { ...buildRelease({ ...input, digest, created, pullSpec: `quay.io/okd/scos-release:${version}` }), ...overrides };
 }
 
-function indexOf(releases: Release[]): ReleaseIndex {
+function indexOf(models: Release[]): ReleaseIndex {
   const byDigest = new Map<string, ComponentHit[]>();
+  const releases = models.map(summarizeRelease);
   for (const r of releases) {
     for (const component of r.components) {
       const hits = byDigest.get(component.digest) ?? [];
@@ -94,7 +96,7 @@ describe('hover content: a release payload', () => {
   it('says the pullspec is a loaded release, with its counts', () => {
     const pullspec = parsePullspec(`quay.io/okd/scos-release@${r16.digest}`);
     const found = lookupPullspec(index, pullspec, pullspec.digest);
-    assert.deepEqual(found.payloads, [r16]);
+    assert.deepEqual(found.payloads, [summarizeRelease(r16)]);
     const md = hoverMarkdown({ pullspec, text: '', found });
     assert.match(md, /^\*\*Release payload 4\.19\.0-okd-scos\.16\*\* \(4\.10\.0-0\.nightly-2021-11-14-184249\)/);
     assert.ok(md.includes(`${r16.components.length} components · ${r16.operators.length} operators`), md);
@@ -116,7 +118,7 @@ describe('hover content: a release payload', () => {
   it('matches an unresolved tag to the release loaded by that tag', () => {
     const pullspec = parsePullspec('quay.io/okd/scos-release:4.19.0-okd-scos.15');
     const found = lookupPullspec(index, pullspec, undefined);
-    assert.deepEqual(found.payloads, [r15]);
+    assert.deepEqual(found.payloads, [summarizeRelease(r15)]);
     const md = hoverMarkdown({ pullspec, text: '', tag: { state: 'off' }, found });
     assert.match(md, /Release payload 4\.19\.0-okd-scos\.15/);
     assert.match(md, /okd\.hover\.resolveTags/);

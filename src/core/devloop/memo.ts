@@ -1,5 +1,6 @@
-import { type CachedPayload, ReleaseCache, type TagMemo } from '../release/cache';
+import { type CachedPayload, type ListedPayload, ReleaseCache, type TagMemo } from '../release/cache';
 import type { Release } from '../release/model';
+import type { ReleaseSummary } from '../release/summary';
 
 /** Release models by cache folder, payload digest and view: a digest names the same payload forever. */
 const models = new Map<string, Release>();
@@ -60,5 +61,17 @@ export class MemoReleaseCache extends ReleaseCache {
 
   override list(): Promise<CachedPayload[]> {
     return this.inner ? this.inner.list() : Promise.resolve([]);
+  }
+
+  override entries(): Promise<ListedPayload[]> {
+    return this.inner ? this.inner.entries() : Promise.resolve([]);
+  }
+
+  override getSummary(key: string, digest: string): Promise<ReleaseSummary | undefined> {
+    return this.inner ? this.inner.getSummary(key, digest) : Promise.resolve(undefined);
+  }
+
+  override async putSummary(key: string, digest: string, summary: ReleaseSummary): Promise<void> {
+    await this.inner?.putSummary(key, digest, summary);
   }
 }

@@ -1,6 +1,6 @@
 import { digestPullspec, formatPullspec, type Pullspec } from '../pullspec';
 import type { ComponentHit } from '../release/library';
-import type { Release } from '../release/model';
+import type { ReleaseSummary } from '../release/summary';
 import type { LookupResult } from './lookup';
 
 /** Commands the hover links to; the only ones its trusted markdown may run. */
@@ -98,9 +98,9 @@ function tagLine(pullspec: Pullspec, tag: TagResolution): string {
   }
 }
 
-function payloadBlock(release: Release, digest: string | undefined): string {
+function payloadBlock(release: ReleaseSummary, digest: string | undefined): string {
   const lines = [`**Release payload ${escapeMarkdown(release.version)}**${release.name && release.name !== release.version ? ` (${escapeMarkdown(release.name)})` : ''}`];
-  lines.push(`${release.components.length} components · ${release.operators.length} operators · ${release.manifests.length} manifests`);
+  lines.push(`${release.components.length} components · ${release.operatorCount} operators · ${release.manifestCount} manifests`);
   const kind = digest && release.listDigest === digest && release.listDigest !== release.digest ? ' (manifest list)' : '';
   lines.push(`Digest \`${digest ?? release.digest}\`${kind}`);
   lines.push(`Created ${escapeMarkdown(formatCreated(release.created))} · ${escapeMarkdown(architecture(release))}`);
@@ -138,7 +138,7 @@ function componentBlock(hits: ComponentHit[], digest: string | undefined): strin
   return lines.join('  \n');
 }
 
-function architecture(release: Release): string {
+function architecture(release: ReleaseSummary): string {
   if (release.architecture === 'multi' && release.platforms?.length) return `multi (${release.platforms.join(', ')})`;
   return release.os && release.architecture ? `${release.os}/${release.architecture}` : release.architecture || 'unknown architecture';
 }

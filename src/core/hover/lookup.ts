@@ -1,18 +1,18 @@
 import { type Pullspec, pullspecKey, tryParsePullspec } from '../pullspec';
 import type { ComponentHit } from '../release/library';
-import type { Release } from '../release/model';
+import type { ReleaseSummary } from '../release/summary';
 
-/** What a hover needs of the release library (ReleaseLibrary fits; tests and benchmarks pass plain objects). */
+/** What a hover needs of the release library: summaries (ReleaseLibrary fits; tests and benchmarks pass plain objects). */
 export interface ReleaseIndex {
   findByDigest(digest: string): ComponentHit[];
-  releases(): Release[];
+  releases(): ReleaseSummary[];
 }
 
 export interface LookupResult {
   /** Components with this digest, newest release first. */
   components: ComponentHit[];
   /** Loaded releases whose payload is this pullspec (by digest, or by the very pullspec they were loaded from). */
-  payloads: Release[];
+  payloads: ReleaseSummary[];
   /** How many releases were searched. */
   searched: number;
 }
@@ -24,7 +24,7 @@ export interface LookupResult {
 export function lookupPullspec(index: ReleaseIndex, pullspec: Pullspec, digest: string | undefined): LookupResult {
   const releases = index.releases();
   const components = digest ? [...index.findByDigest(digest)].sort(newestFirst) : [];
-  const payloads: Release[] = [];
+  const payloads: ReleaseSummary[] = [];
   let key: string | undefined;
   for (const release of releases) {
     if (digest && (release.digest === digest || release.listDigest === digest)) {
@@ -44,7 +44,7 @@ function newestFirst(a: ComponentHit, b: ComponentHit): number {
   return newestRelease(a.release, b.release);
 }
 
-function newestRelease(a: Release, b: Release): number {
+function newestRelease(a: ReleaseSummary, b: ReleaseSummary): number {
   if (a.created !== b.created) return a.created < b.created ? 1 : -1;
   return a.version < b.version ? 1 : a.version > b.version ? -1 : 0;
 }

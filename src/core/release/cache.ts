@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { OkdError } from '../errors';
 import { sha256Digest } from '../registry/digest';
 import type { Release } from './model';
+import { isReleaseSummary, type ReleaseSummary } from './summary';
 import { readReleaseManifests } from './tar';
 
 /** What the reader keeps of a payload: enough to rebuild the release model without the registry. */
@@ -28,7 +29,13 @@ export interface CachedPayload {
  * What a payload entry holds on disk: everything but the files, which stay in the top layer's own bytes (a
  * compressed blob of tens of KiB next to the entry, where the files would be megabytes of JSON).
  */
-type PayloadEntry = Omit<CachedPayload, 'files'>;
+export type PayloadEntry = Omit<CachedPayload, 'files'>;
+
+/** A payload entry as listed, with the key its files are filed under (`ReleaseCache.key`). */
+export interface ListedPayload {
+  key: string;
+  entry: PayloadEntry;
+}
 
 /** The payload a tag named when it was last read (see ReleaseCache.putTag). */
 export interface TagMemo {
@@ -43,6 +50,8 @@ export interface TagMemo {
 export const CACHE_SCHEMA = 2;
 /** Bump when the Release model's shape changes: cached models of the old shape are then rebuilt. */
 export const RELEASE_SCHEMA = 3;
+/** Bump when ReleaseSummary's shape changes: summaries of the old shape (in summaries/v<old>/) are then rebuilt. */
+export const SUMMARY_SCHEMA = 1;
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
@@ -148,14 +157,26 @@ export class ReleaseCache {
     return undefined;
   }
 
+  /** The entry alone (no blob read): a missing, damaged or foreign entry is a miss. */
+  private async readEntryOnly(file: string): Promise<PayloadEntry | undefined> {
+    try {
+      const entry = JSON.parse(await fs.readFile(file, 'utf8')) as PayloadEntry;
+      if (entry.schema !== CACHE_SCHEMA || !Array.isArray(entry.layers) || !entry.layers.every((l) => DIGEST.test(l))) return undefined;
+      if (typeof entry.digest !== 'string' || !DIGEST.test(entry.listDigest ?? entry.digest)) return undefined;
+      return entry;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * A payload entry with its files, read back from the top layer blob. The blob is verified against its digest
    * again; a missing, damaged or unreadable entry is a miss, and the next successful read replaces it.
    */
   private async readEntry(file: string): Promise<CachedPayload | undefined> {
     try {
-      const entry = JSON.parse(await fs.readFile(file, 'utf8')) as PayloadEntry;
-      if (entry.schema !== CACHE_SCHEMA || !Array.isArray(entry.layers) || !entry.layers.every((l) => DIGEST.test(l))) return undefined;
+      const entry = await this.readEntryOnly(file);
+      if (!entry) return undefined;
       const top = entry.layers[entry.layers.length - 1];
       if (!top) return undefined;
       const layer = await fs.readFile(this.blobFile(top));
@@ -232,20 +253,62 @@ export class ReleaseCache {
     return path.join(this.dir, 'releases', `v${RELEASE_SCHEMA}`, `${ReleaseCache.key(digest, view)}.json`);
   }
 
-  /** Every cached payload, for indexes such as the hover's "which release has this digest". */
-  async list(): Promise<CachedPayload[]> {
+  /**
+   * The summary kept for the payload filed under `key` (see `entries()`), when it is of this schema and names
+   * `digest` (the payload's list digest, else its digest); else undefined, and the caller builds it again.
+   */
+  async getSummary(key: string, digest: string): Promise<ReleaseSummary | undefined> {
     await this.ready();
-    let names: string[];
     try {
-      names = await fs.readdir(this.payloadsDir());
+      const parsed = JSON.parse(await fs.readFile(this.summaryFile(key), 'utf8')) as { schema?: unknown; digest?: unknown; summary?: unknown };
+      return parsed.schema === SUMMARY_SCHEMA && parsed.digest === digest && isReleaseSummary(parsed.summary) ? parsed.summary : undefined;
     } catch {
-      return [];
+      return undefined;
     }
+  }
+
+  async putSummary(key: string, digest: string, summary: ReleaseSummary): Promise<void> {
+    await this.ready();
+    await writeAtomic(this.summaryFile(key), JSON.stringify({ schema: SUMMARY_SCHEMA, digest, summary }));
+  }
+
+  private summaryFile(key: string): string {
+    if (!/^[a-f0-9]{64}(?:-[A-Za-z0-9_]+)?$/.test(key)) throw new OkdError('invalid-input', `'${key}' is not a payload cache key`);
+    return path.join(this.dir, 'summaries', `v${SUMMARY_SCHEMA}`, `${key}.json`);
+  }
+
+  /**
+   * Every cached payload's entry, without reading its files (no blob is read or un-gzipped): what an index of the
+   * cache needs to find each payload's summary or model.
+   */
+  async entries(): Promise<ListedPayload[]> {
+    const out: ListedPayload[] = [];
+    for (const name of await this.entryNames()) {
+      const entry = await this.readEntryOnly(path.join(this.payloadsDir(), name));
+      const key = name.slice(0, -'.json'.length);
+      // The entry must be the one its name says (a copied or planted file is skipped).
+      if (entry && key.split('-')[0] === (entry.listDigest ?? entry.digest).slice('sha256:'.length)) out.push({ key, entry });
+    }
+    return out;
+  }
+
+  /** Every cached payload with its files (each top layer read and un-gzipped): for tools, not for indexes. */
+  async list(): Promise<CachedPayload[]> {
     const out: CachedPayload[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json'))) {
+    for (const name of await this.entryNames()) {
       const payload = await this.readEntry(path.join(this.payloadsDir(), name));
       if (payload) out.push(payload);
     }
     return out;
+  }
+
+  /** File names of the payload entries of this schema, sorted; none when the folder is not there. */
+  private async entryNames(): Promise<string[]> {
+    await this.ready();
+    try {
+      return (await fs.readdir(this.payloadsDir())).filter((n) => n.endsWith('.json')).sort();
+    } catch {
+      return [];
+    }
   }
 }
