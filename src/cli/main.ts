@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { describeError, OkdError } from '../core/errors';
 import { redact } from '../core/log';
 import { releaseDiff } from './commands/releaseDiff';
@@ -6,20 +5,14 @@ import { releaseInfo } from './commands/releaseInfo';
 import { releaseExtract } from './commands/releaseExtract';
 import { releaseNew } from './commands/releaseNew';
 import { devCommand } from './commands/dev';
+import { clusterBundle } from './clusterBundle';
 import { mainUsage, UsageError } from './usage';
 
 type Command = (argv: string[]) => Promise<void>;
 
-/**
- * The cluster commands load @kubernetes/client-node, which is large: they are a bundle of their own
- * (dist/cli-cluster.js, or the source under tsx), required only when a `cluster` command runs.
- */
 function clusterCommand(verb: string): Command {
   return async (argv) => {
-    const id = path.basename(__filename) === 'cli.js' ? './cli-cluster.js' : './commands/cluster';
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path, so esbuild leaves it alone
-    const { clusterCommands } = require(id) as typeof import('./commands/cluster');
-    await (clusterCommands[verb] as Command)(argv);
+    await (clusterBundle().clusterCommands[verb] as Command)(argv);
   };
 }
 

@@ -9,7 +9,8 @@ export class UsageError extends Error {
 export const mainUsage = `okd-dev: release payloads, clusters and the operator inner loop for OKD developers
 
 Usage:
-  okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
+  okd-dev release info [PULLSPEC...] [--changes-from OLD] [--pullspecs|--commits|--commit-urls|--operators|--size|--contents|--verify|--image-for NAME]
+                       [-o json|name|pullspec|digest] [--include-images]
   okd-dev release diff FROM TO [--commits] [-o json]
   okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
   okd-dev release extract --command=openshift-install|oc PULLSPEC [--command-os OS[/ARCH]] [--to DIR] [-o json]

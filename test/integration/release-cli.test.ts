@@ -245,9 +245,8 @@ describe('okd-dev release info and diff against a real registry', () => {
 
   describe('usage errors exit 2', () => {
     for (const [args, message] of [
-      [['release', 'info'], /missing PULLSPEC/],
-      [['release', 'info', 'a', 'b'], /expected one PULLSPEC, got 2/],
-      [['release', 'info', 'x', '--commits', '--pullspecs'], /cannot be combined/],
+      [['release', 'info', 'a', 'b', '--changes-from', 'c'], /give a single PULLSPEC to compare with --changes-from/],
+      [['release', 'info', 'x', '--commits', '--pullspecs'], /only one of --pullspecs, --commits may be given/],
       [['release', 'info', 'x', '-o', 'yaml'], /unknown output format 'yaml'/],
       [['release', 'info', 'x', '--bogus'], /--bogus/],
       [['release', 'diff', 'x'], /expected FROM and TO/],

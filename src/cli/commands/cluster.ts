@@ -4,6 +4,7 @@ import { clusterApplyManifests, clusterRestoreManifests } from './clusterManifes
 import { clusterOverride } from './clusterOverride';
 import { clusterPatch } from './clusterPatch';
 import { clusterPullAccess } from './clusterPullAccess';
+export { currentReleaseImage } from './clusterRelease';
 import { clusterRestore } from './clusterRestore';
 import { clusterStatus } from './clusterStatus';
 import { clusterUpgrade } from './clusterUpgrade';

@@ -8,6 +8,8 @@ export type ImagesView = 'digests' | 'pullspecs' | 'commits' | 'commit-urls' | '
 export interface RenderInfoOptions {
   /** What the Images section shows: NAME DIGEST (default), --pullspecs, --commits, --commit-urls, --operators. */
   view?: ImagesView;
+  /** A ready Images section in place of the view's (`--size`'s table, see size.ts). */
+  imagesSection?: string;
 }
 
 /**
@@ -119,7 +121,7 @@ export function renderReleaseInfo(release: Release, options: RenderInfoOptions =
     }
   }
 
-  text += '\n' + tabwrite(view === 'operators' ? operatorsSection(release) : imagesSection(release, view)) + '\n';
+  text += '\n' + tabwrite(options.imagesSection ?? (view === 'operators' ? operatorsSection(release) : imagesSection(release, view))) + '\n';
   if (release.warnings.length > 0) {
     text += '\nWarnings:\n' + release.warnings.map((w) => `* ${w}`).join('\n') + '\n';
   }
