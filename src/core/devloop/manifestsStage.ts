@@ -113,7 +113,8 @@ export async function applyManifestsBeforePatch(input: ManifestsStageInput): Pro
   const d = await diff(input.cluster, rendered);
   const pending = d.objects.filter(isPending);
   if (!pending.length) {
-    return { diff: d, finish: async () => outcome('unchanged', `nothing to apply: the cluster holds the ${plural(d.objects.length, 'object')} of manifests/`, d) };
+    const why = d.objects.length ? `the cluster holds the ${plural(d.objects.length, 'object')} of manifests/` : 'manifests/ has no objects the cluster-version operator would apply';
+    return { diff: d, finish: async () => outcome('unchanged', `nothing to apply: ${why}`, d) };
   }
   if (input.confirm && !(await input.confirm(d))) {
     return { diff: d, finish: async () => outcome('declined', `not applied: ${plural(pending.length, 'changed object')} left as the cluster has them`, d) };
