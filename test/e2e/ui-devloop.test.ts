@@ -7,39 +7,29 @@
 // and image below); Restore on the row puts the payload back and the row goes. Screenshot: test-results/devloop.png.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { type Sandbox, startSandbox } from '../support/sandbox';
-import { DEMO_MAIN_GO, sandboxDevRepository, writeDemoWorkspace } from '../support/sandbox/workspace';
+import type { Sandbox } from '../support/sandbox';
+import { DEMO_MAIN_GO, sandboxDevRepository } from '../support/sandbox/workspace';
 import { SAMPLE_COMPONENT } from '../support/sample-operator';
-import { launchBrowser, type Browser } from './support/browser';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { buildExtension } from './support/extension';
-import { openFile, openViewContainer, openWorkbench, screenshot, until, withScreenshotOnFailure } from './support/ui';
+import type { Browser } from './support/browser';
+import { repoRoot } from './support/codeServer';
+import { type SandboxEditor, startSandboxEditor } from './support/sandboxEditor';
+import { openFile, openViewContainer, screenshot, until, withScreenshotOnFailure } from './support/ui';
 
 let sandbox: Sandbox | undefined;
 let root: string | undefined;
-let server: CodeServer | undefined;
 let browser: Browser | undefined;
+let editor: SandboxEditor | undefined;
 
 before(async () => {
-  await buildExtension();
-  sandbox = await startSandbox();
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-e2e-devloop-'));
-  const workspace = path.join(root, 'workspace');
-  writeDemoWorkspace(workspace, sandbox, { checkout: true });
-  server = await startCodeServer({ workspace, extensionDevelopmentPath: repoRoot, settings: { ...sandbox.settings, 'okd.cacheDir': path.join(root, 'cache') } });
-  browser = await launchBrowser();
-  await openWorkbench(browser.page, server.workbenchUrl());
+  editor = await startSandboxEditor('devloop');
+  ({ sandbox, root, browser } = editor);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sandbox?.stop();
-  if (root) fs.rmSync(root, { recursive: true, force: true });
+  await editor?.stop();
 });
 
 const OVERRIDE = `Deployment.apps/openshift-image-registry/${SAMPLE_COMPONENT}`;

@@ -4,7 +4,7 @@ import { apply } from '../../core/manifests/apply';
 import { diff, diffSummary, renderDiff } from '../../core/manifests/diff';
 import { formatRef } from '../../core/manifests/objects';
 import { render } from '../../core/manifests/render';
-import { restoreManifests } from '../../core/manifests/undo';
+import { describeRestoredManifests, restoreManifests } from '../../core/manifests/undo';
 import { outputFormat, parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
@@ -125,9 +125,7 @@ export async function clusterRestoreManifests(argv: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify({ ...result, restored: result.restored.map((r) => ({ object: formatRef(r.ref), how: r.how, overrideRemoved: r.overrideRemoved })) }, null, 2)}\n`);
       return;
     }
-    const words = { deleted: 'deleted (not in the payload)', restored: 'restored by the cluster-version operator', 'put-back': 'put back (its override is not okd-dev\'s and stays)', 'left-to-cvo': 'override removed, not waited for' };
-    const lines = result.restored.map((r) => `  ${formatRef(r.ref)}: ${words[r.how]}`);
-    process.stdout.write(`Restored the manifests of ${result.component}:\n${lines.join('\n')}\n`);
+    process.stdout.write(`${describeRestoredManifests(result)}\n`);
   } finally {
     interrupt.dispose();
   }

@@ -1,7 +1,9 @@
 import { formatOverride } from '../../core/cluster/overrides';
 import { describeRestoredObject, type RestoredOperand } from '../../core/cluster/operandRestore';
-import { describeRestoreOutcome, restoreAll, restoreComponent, type RestoredOperator } from '../../core/cluster/restore';
+import { describeRestoreOutcome, type RestoredOperator } from '../../core/cluster/restore';
 import { describeWorkload } from '../../core/cluster/workloads';
+import { restoreAllAndManifests, restoreComponentAndManifests } from '../../core/manifests/componentRestore';
+import { describeRestoredManifests } from '../../core/manifests/undo';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../usage';
 import { clusterOptions, clusterOptionsUsage, connect, interruptToken } from './clusterConnect';
@@ -15,6 +17,8 @@ put the payload's Deployment or DaemonSet back and it has rolled out, and remove
 --all restores every operator okd-dev patched (from any machine: the record is on the workloads); overrides
 okd-dev did not create are listed and left alone. A component patched as an operand gets every object its patch
 edited back (the operators' Deployments and ConfigMaps), then its operators' and its own rollouts are waited for.
+The objects okd-dev applied from the component's manifests/ (\`dev loop\`, \`apply-manifests\`) go back first, as
+\`okd-dev cluster restore-manifests\` does.
 
 ${clusterOptionsUsage}`;
 
@@ -56,8 +60,9 @@ export async function clusterRestore(argv: string[]): Promise<void> {
   };
   try {
     if (values.all) {
-      const result = await restoreAll(client, options);
+      const result = await restoreAllAndManifests(client, options);
       context.progress('');
+      for (const m of result.manifests) process.stdout.write(`${describeRestoredManifests(m)}\n`);
       if (!result.restored.length && !result.operands.length) process.stdout.write('No operators patched by okd-dev.\n');
       for (const r of result.operands) process.stdout.write(`${describeOperand(r)}\n`);
       for (const r of result.restored) process.stdout.write(`${describe(r)}\n`);
@@ -67,9 +72,10 @@ export async function clusterRestore(argv: string[]): Promise<void> {
       }
       return;
     }
-    const restored = await restoreComponent(client, positionals[0] as string, options);
+    const { manifests, restored } = await restoreComponentAndManifests(client, positionals[0] as string, options);
     context.progress('');
-    process.stdout.write(`${'operand' in restored ? describeOperand(restored.operand) : describe(restored.operator)}\n`);
+    if (manifests) process.stdout.write(`${describeRestoredManifests(manifests)}\n`);
+    if (restored) process.stdout.write(`${'operand' in restored ? describeOperand(restored.operand) : describe(restored.operator)}\n`);
   } finally {
     interrupt.dispose();
   }

@@ -7,12 +7,16 @@ import { UsageError } from '../usage';
 import { connectCluster, devOptions, devOptionsUsage, interruptToken } from './devOptions';
 
 const usage = `Usage: okd-dev dev loop [--path DIR] [--builder append|podman|buildah|docker] [--to REPO] [--release PULLSPEC]
-       [--kubeconfig FILE] [--context NAME] [--no-patch] [-o json]
+       [--kubeconfig FILE] [--context NAME] [--no-patch] [--no-manifests] [-o json]
 
 Build, push, patch and roll out: takes the edited operator checkout to a running pod. The checkout's git remote
 names the payload component it builds; the new image goes to the dev repository and the component's Deployment is
 patched (with a ClusterVersion override) and watched until its rollout completes. Each stage is timed; on failure
 the stage is named, and \`okd-dev cluster restore COMPONENT\` puts the payload's image back.
+
+With the patch, the checkout's manifests/ are rendered for the cluster's release (as \`okd-dev cluster
+apply-manifests\` does) and what changed is applied, each object behind its own ClusterVersion override: CRDs,
+RBAC, ConfigMaps before the image patch, the operator Deployment's env and args with it. Restore puts those back too.
 
 Builders:
   append (default)  the fast path, no container engine: runs the build command, packs the binary into one layer
@@ -23,6 +27,7 @@ Builders:
 Options:
       --to REPO                the dev repository, e.g. quay.io/me/okd-dev (default: OKD_DEV_REPOSITORY)
       --no-patch               stop after the push
+      --no-manifests           patch the image only: leave the checkout's manifests/ out
       --timeout SECONDS        how long to wait for the rollout (default 600)
       --build-command ARGV     the build, as words (no shell); {output} and {package} are filled in
                                (default: go build -o {output} {package}, CGO_ENABLED=0)
@@ -45,6 +50,7 @@ const loopOptions = {
   builder: { type: 'string' },
   to: { type: 'string' },
   'no-patch': { type: 'boolean' },
+  'no-manifests': { type: 'boolean' },
   timeout: { type: 'string' },
   'build-command': { type: 'string' },
   'binary-path': { type: 'string' },
@@ -91,6 +97,11 @@ function summary(result: DevLoopResult): string {
   ];
   if (result.uploadedBytes !== undefined) lines.push(`Upload:  ${result.uploadedBytes} bytes${result.layer ? ` (new layer ${result.layer.size} bytes)` : ''}${result.crossRegistry ? ', base layers copied across registries' : ''}`);
   if (result.patch) lines.push(`Running: Deployment ${result.patch.namespace}/${result.patch.name} (${result.patch.containers.join(', ')})${result.rollout ? `, ${result.rollout.progress.message}` : ''}`);
+  if (result.manifests) {
+    lines.push(`Manifests: ${result.manifests.state === 'applied' ? `applied ${result.manifests.applied.length}, each behind its override` : result.manifests.summary}`);
+    for (const a of result.manifests.applied) lines.push(`  ${a.how} ${a.object}${a.changes.length ? ` (${a.changes.join(', ')})` : ''}`);
+    for (const w of result.manifests.warnings) lines.push(`  warning: ${w}`);
+  }
   if (result.restore) lines.push(`Restore: ${result.restore.command}`);
   lines.push(`Stages:  ${formatStageTimes(result.stages)}`);
   return `${lines.join('\n')}\n`;
@@ -157,6 +168,7 @@ export async function devLoop(argv: string[]): Promise<void> {
       settings,
       ...(cluster ? { cluster } : {}),
       patch,
+      manifests: !values['no-manifests'],
       rolloutTimeoutMs: timeoutMs,
       token: interrupt.token,
       logger: context.logger,

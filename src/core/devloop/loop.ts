@@ -20,6 +20,7 @@ import { ANNOTATION_COMMIT, ANNOTATION_SOURCE, type Release } from '../release/m
 import { readRelease } from '../release/reader';
 import { matchWorkspaceFiles, readWorkspaceFiles, type Workspace } from '../workspace';
 import type { ComponentPlacement } from '../workspace/match';
+import type { ManifestsDiff } from '../manifests/diff';
 import { sourceLocationOf } from '../workspace/remotes';
 import {
   binaryName,
@@ -33,6 +34,7 @@ import {
   sameCommand,
   startEarlyBuild,
 } from './earlyBuild';
+import { applyManifestsBeforePatch, type DevLoopManifests, manifestsOff } from './manifestsStage';
 import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
 
@@ -55,6 +57,10 @@ export interface DevLoopOptions {
   /** Where to patch; without it (or with patch: false) the loop ends after the push. */
   cluster?: ClusterClient;
   patch?: boolean;
+  /** Apply the checkout's manifests/ with the patch (default true); see manifestsStage.ts. */
+  manifests?: boolean;
+  /** Asked with the manifests' difference before anything is applied; false: patch the image only. */
+  confirmManifests?: (d: ManifestsDiff) => Promise<boolean>;
   rolloutTimeoutMs?: number;
   /** Parent of the loop's temporary folder (default the system's). */
   tempDir?: string;
@@ -84,6 +90,8 @@ export interface DevLoopResult {
   crossRegistry?: boolean;
   patch?: Pick<PatchOperatorResult, 'image' | 'overrideAdded'> & { namespace: string; name: string; containers: string[] };
   rollout?: RolloutState;
+  /** What the patch stage did with the checkout's manifests/. */
+  manifests?: DevLoopManifests;
   restore?: RestoreHint;
   stages: DevLoopStage[];
 }
@@ -269,6 +277,16 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     }
     const cluster = options.cluster;
     tracker.start('patch', `${workspace.match.component} to ${image}`);
+    const manifests = options.manifests === false ? undefined : await applyManifestsBeforePatch({
+      cluster,
+      root: workspace.git.root,
+      release: prepared.release,
+      component: workspace.match.component,
+      ...(options.confirmManifests ? { confirm: options.confirmManifests } : {}),
+      ...(options.token ? { token: options.token } : {}),
+      onStep: (m) => tracker.detail(m),
+    }).catch(fail);
+    if (manifests?.restore) restore = result.restore = manifests.restore;
     const patched = await patchOperator(cluster, {
       operator: workspace.match.component,
       image,
@@ -282,8 +300,9 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     restore = { operator: workspace.match.component, namespace: target.namespace, name: target.name, command: `okd-dev cluster restore ${workspace.match.component}` };
     result.restore = restore;
     result.patch = { image: patched.image, overrideAdded: patched.overrideAdded, namespace: target.namespace, name: target.name, containers: target.containers.map((c) => c.name) };
+    result.manifests = manifests ? await manifests.finish().catch(fail) : manifestsOff();
     const kind = target.kind;
-    tracker.done(`${kind} ${target.namespace}/${target.name}`);
+    tracker.done(`${kind} ${target.namespace}/${target.name}; manifests: ${result.manifests.summary}`);
     tracker.start('rollout', `${kind} ${target.namespace}/${target.name}`);
     result.rollout = await waitForRollout(cluster, {
       kind,

@@ -15,6 +15,8 @@ export interface ApplyOptions {
   /** How long to wait for the CVO to take the new overrides in before writing (default 60 s; then a warning). */
   cvoTimeoutMs?: number;
   now?: () => Date;
+  /** Where the record goes (default: the component's namespace as found in the manifests, see componentNamespace). */
+  recordNamespace?: string;
 }
 
 export interface AppliedObject {
@@ -110,7 +112,7 @@ export async function apply(client: ClusterClient, d: ManifestsDiff, options: Ap
   const token = options.token;
   const warnings = [...d.warnings];
   const targets = d.objects.filter((o) => o.state === 'new' || o.state === 'changed');
-  const namespace = componentNamespace(d);
+  const namespace = options.recordNamespace ?? componentNamespace(d);
   const result: ApplyResult = {
     component: d.component,
     version: d.version,

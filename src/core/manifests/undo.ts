@@ -152,3 +152,15 @@ export async function restoreManifests(client: ClusterClient, component: string,
   for (const record of records) await deleteRecord(api, record);
   return { component, release: payload.pullSpec, restored };
 }
+
+const RESTORED_WORDS: Record<RestoredHow, string> = {
+  deleted: 'deleted (not in the payload)',
+  restored: 'restored by the cluster-version operator',
+  'put-back': "put back (its override is not okd-dev's and stays)",
+  'left-to-cvo': 'override removed, not waited for',
+};
+
+/** What restore-manifests did, one line per object (the CLI and the editor both say it). */
+export function describeRestoredManifests(result: RestoreManifestsResult): string {
+  return [`Restored the manifests of ${result.component}:`, ...result.restored.map((r) => `  ${formatRef(r.ref)}: ${RESTORED_WORDS[r.how]}`)].join('\n');
+}

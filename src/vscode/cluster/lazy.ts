@@ -20,6 +20,7 @@ export const CLUSTER_VIEW_ID = 'okd.cluster';
  *   okd.devLoop             {path?, to?, builder?, env?, component?, save?: false}  -> DevLoopResult | {failedStage, error, stages, restore?}
  *   okd.upgradeCluster      {release, confirm?: false, wait?: false, timeoutSeconds?} or a release row -> UpgradeResult
  *   okd.cluster.reveal      {operator, workloads?, clusterOperators?} -> the id of the row shown (Show in Cluster View)
+ *   okd.applyManifests      {path?, component?, confirm?: false} or the workspace row -> {component, version, objects, applied, record?}
  * `operator` is a payload component (cluster-image-registry-operator), NAMESPACE/NAME or daemonset/NAMESPACE/NAME,
  * as for the CLI.
  */
@@ -34,6 +35,7 @@ export const CLUSTER_COMMANDS = [
   'okd.devLoop',
   'okd.upgradeCluster',
   'okd.cluster.reveal',
+  'okd.applyManifests',
 ] as const;
 
 /**

@@ -5,6 +5,7 @@ import { CancelledError } from '../../core/cancel';
 import { OkdError } from '../../core/errors';
 import type { Services } from '../services';
 import type { WorkspaceAwareness } from '../workspace/awareness';
+import { applyManifests } from './commands/applyManifests';
 import { devLoop } from './commands/devLoop';
 import { openRelease } from './commands/openRelease';
 import { patchOperator } from './commands/patchOperator';
@@ -16,13 +17,14 @@ import { showOperatorLogs } from './commands/showOperatorLogs';
 import { switchContext } from './commands/switchContext';
 import { upgradeCluster } from './commands/upgradeCluster';
 import type { ClusterCommand, ClusterContext } from './commands/types';
+import { manifestDiffDocuments } from './manifestsDiff';
 import { ClusterModel } from './model';
 import type { ClusterNode } from './nodes';
 import { PodLogFollowers } from './podLogs';
 import { ClusterTreeProvider } from './provider';
 import { OverridesStatusBar } from './statusBar';
 
-const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs, devLoop, upgradeCluster, reveal];
+const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs, devLoop, upgradeCluster, reveal, applyManifests];
 
 /** What lazy.ts gives the feature: the services, and the tree view it created at activation. */
 export interface ClusterHost {
@@ -63,6 +65,7 @@ export function activateCluster(host: ClusterHost): ClusterFeature {
     model,
     statusBar,
     logs,
+    manifestDiffDocuments.register(),
     model.onDidChange((state) => {
       host.refreshView();
       // The Cluster view loading is one of the moments workspace detection starts; a new release re-matches.

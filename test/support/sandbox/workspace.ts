@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { operatorManifests } from '../cluster/payload';
+import { fixturePath } from '../fixtures';
 import { createSampleOperator, SAMPLE_COMPONENT, SAMPLE_REMOTE } from '../sample-operator';
 import { SANDBOX_CONTENT_REPOSITORY, type Sandbox } from './index';
 
@@ -25,6 +27,23 @@ export interface DemoWorkspaceOptions {
 /** The sample operator's Go file in a checkout workspace, relative to the folder: the line a user edits. */
 export const DEMO_MAIN_GO = `cmd/${SAMPLE_COMPONENT}/main.go`;
 
+/** The checkout's manifest of the operator's Namespace, relative to the folder: one a user may edit harmlessly. */
+export const DEMO_NAMESPACE_MANIFEST = 'manifests/00-namespace.yaml';
+
+/**
+ * The checkout's manifests/ as the sandbox payload ships them for the component (image-references, the operator
+ * Deployment, its ClusterOperator, Namespace and ServiceAccount): they render to what the cluster holds, so
+ * nothing is applied until the user edits one.
+ */
+function writeCheckoutManifests(dir: string): void {
+  const manifests = path.join(dir, 'manifests');
+  fs.mkdirSync(manifests, { recursive: true });
+  fs.copyFileSync(fixturePath('operator-image-references', `${SAMPLE_COMPONENT}.image-references`), path.join(manifests, 'image-references'));
+  for (const file of ['07-operator.yaml', '08-clusteroperator.yaml']) fs.copyFileSync(fixturePath('operator-manifests', SAMPLE_COMPONENT, file), path.join(manifests, file));
+  const prefix = `0000_50_${SAMPLE_COMPONENT}_`;
+  for (const [name, text] of Object.entries(operatorManifests())) if (name.startsWith(prefix)) fs.writeFileSync(path.join(manifests, name.slice(prefix.length)), text);
+}
+
 /** Where the checkout workspace's Build, Push & Patch pushes (okd.devRepository). */
 export function sandboxDevRepository(sandbox: Sandbox): string {
   return `${sandbox.registry}/okd/dev`;
@@ -46,6 +65,7 @@ function writeOperatorCheckout(dir: string, sandbox: Sandbox): void {
   } finally {
     sample.remove();
   }
+  writeCheckoutManifests(dir);
   const settings = {
     'okd.devRepository': sandboxDevRepository(sandbox),
     'okd.devLoop.builder': 'append',
@@ -66,6 +86,10 @@ the editor knows this checkout builds the \`${SAMPLE_COMPONENT}\` of the sandbox
    Explorer). It builds the binary, appends it as one layer to the payload's image, pushes that to
    \`${sandboxDevRepository(sandbox)}\` (okd.devRepository in .vscode/settings.json) and runs it in the test cluster.
 3. Watch the rollout under **Patched Operators** in the Cluster view; **Restore Operator** puts the payload back.
+4. \`manifests/\` holds what the payload ships for the operator. Change one (a label in \`${DEMO_NAMESPACE_MANIFEST}\`,
+   an env var in \`manifests/07-operator.yaml\`) and run **OKD: Apply Checkout Manifests to Cluster**: it shows the
+   difference against the cluster's object, asks, and applies it behind its own override (Build, Push & Patch
+   asks the same). **Restore Operator** puts the payload's objects back.
 
 Component images of the sandbox live in \`${sandbox.registry}/${SANDBOX_CONTENT_REPOSITORY}\`.
 `,

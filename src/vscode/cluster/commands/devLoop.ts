@@ -7,6 +7,7 @@ import type { Services } from '../../services';
 import type { LastBuild, WorkspaceAwareness } from '../../workspace/awareness';
 import { devRepository, isBuilder, readBuildSettings, saveDevRepository, validateDevRepository } from '../../workspace/devLoopSettings';
 import { shortImage } from '../items';
+import { reviewManifests } from '../manifestsDiff';
 import { rememberImage } from '../pick';
 import { withClusterProgress } from '../progress';
 import { rolloutTimeoutMs } from '../settings';
@@ -39,7 +40,7 @@ function seconds(ms: number | undefined): string {
  * The checkout to build: `{path}`, the Dockerfile's (editor title), the one building `{component}` (a Release
  * Explorer row), the one the workspace builds, or a pick.
  */
-async function pickCheckout(arg: unknown, options: Record<string, unknown> | undefined, workspace: WorkspaceAwareness | undefined): Promise<string> {
+export async function pickCheckout(arg: unknown, options: Record<string, unknown> | undefined, workspace: WorkspaceAwareness | undefined): Promise<string> {
   const given = stringOption(options, 'path') ?? (arg instanceof vscode.Uri && arg.scheme === 'file' ? path.dirname(arg.fsPath) : undefined);
   if (given) return path.resolve(given);
   const all = workspace ? await workspace.ensure() : [];
@@ -137,6 +138,7 @@ export const devLoop: ClusterCommand = {
     const settings = readBuildSettings({ ...(isBuilder(builderArg) ? { builder: builderArg } : {}), ...(env ? { env } : {}) });
     const component = stringOption(options, 'component');
     const cluster = await model.connected();
+    const confirmManifests = options?.['confirmManifests'] ?? vscode.workspace.getConfiguration('okd.devLoop').get<boolean>('confirmManifests') ?? true;
     const known = workspace?.buildFor(dir);
     const name = component ?? known?.component;
     const platform = services.platform();
@@ -155,6 +157,17 @@ export const devLoop: ClusterCommand = {
           to,
           settings,
           cluster,
+          manifests: options?.['manifests'] !== false,
+          ...(confirmManifests !== false
+            ? {
+                confirmManifests: async (d) => {
+                  const answer = await reviewManifests(d, { context: cluster.context, applyLabel: 'Apply and Patch', skipLabel: 'Patch Image Only', logger });
+                  if (answer === 'cancel') throw new CancelledError(TITLE);
+                  logger.info(`devloop: manifests ${answer === 'apply' ? 'to be applied' : 'left out (Patch Image Only)'}`);
+                  return answer === 'apply';
+                },
+              }
+            : {}),
           rolloutTimeoutMs: rolloutTimeoutMs(),
           token,
           logger,
@@ -198,6 +211,7 @@ export const devLoop: ClusterCommand = {
     const rollout = result.stages.find((s) => s.name === 'rollout');
     const times = formatStageTimes(result.stages);
     logger.info(`devloop: ${result.component} runs ${result.image}${deployment ? ` in ${deployment}` : ''} (${times})`);
+    if (result.manifests) logger.info(`devloop: manifests ${result.manifests.summary}`);
     const showLogs = 'Show Logs';
     const restore = 'Restore';
     void vscode.window

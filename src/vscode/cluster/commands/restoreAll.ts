@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
 import { formatOverride } from '../../../core/cluster/overrides';
-import { restoreAll as restore } from '../../../core/cluster/restore';
+import { restoreAllAndManifests as restore, manifestComponents } from '../../../core/manifests/componentRestore';
 import { readClusterStatus } from '../../../core/cluster/status';
 import { withClusterProgress } from '../progress';
 import { describeRestored, restoreOptions } from './restoreOperator';
@@ -19,20 +19,21 @@ export const restoreAll: ClusterCommand = {
     const client = await model.connected();
     if (options?.['confirm'] !== false) {
       const status = await readClusterStatus(client);
-      if (!status.patched.length) {
+      const withManifests = await manifestComponents(client);
+      if (!status.patched.length && !withManifests.length) {
         const others = status.overrides.length ? ` Overrides not added by okd-dev stay: ${status.overrides.map(formatOverride).join(', ')}.` : '';
         void vscode.window.showInformationMessage(`No operator patched by okd-dev in cluster ${client.context}.${others}`);
         return { restored: [], otherOverrides: status.overrides };
       }
-      const detail = status.patched.map((p) => `${p.operator} (${p.kind} ${p.namespace}/${p.name})`).join('\n');
-      const choice = await vscode.window.showWarningMessage(`Restore ${status.patched.length} operator(s) in cluster ${client.context} to the payload?`, { modal: true, detail }, 'Restore All');
+      const detail = [...status.patched.map((p) => `${p.operator} (${p.kind} ${p.namespace}/${p.name})`), ...withManifests.map((c) => `${c}: the manifests okd-dev applied`)].join('\n');
+      const choice = await vscode.window.showWarningMessage(`Restore ${status.patched.length} operator(s)${withManifests.length ? ` and the manifests of ${withManifests.length} component(s)` : ''} in cluster ${client.context} to the payload?`, { modal: true, detail }, 'Restore All');
       if (choice !== 'Restore All') throw new CancelledError('restore all');
     }
     services.logger.info(`cluster: restore all on ${client.server}`);
     const result = await withClusterProgress('Restoring all patched operators', (report, token) => restore(client, restoreOptions(services, options, report, token))).finally(
       () => void model.reread(),
     );
-    const lines = result.restored.map(describeRestored);
+    const lines = [...result.manifests.map((m) => `Restored the manifests of ${m.component} (${m.restored.length} object(s)).`), ...result.restored.map(describeRestored)];
     if (result.otherOverrides.length) lines.push(`Left in place (not added by okd-dev): ${result.otherOverrides.map(formatOverride).join(', ')}.`);
     const message = lines.length ? lines.join(' ') : 'No operator patched by okd-dev.';
     services.logger.info(`cluster: ${message}`);

@@ -1,10 +1,12 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
-import { describeRestoreOutcome, restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
+import { describeRestoreOutcome, type RestoredOperator } from '../../../core/cluster/restore';
 import { formatOverride, isWorkloadOverride } from '../../../core/cluster/overrides';
 import { readClusterStatus } from '../../../core/cluster/status';
 import { workloadRef } from '../../../core/cluster/workloads';
 import { OkdError } from '../../../core/errors';
+import { type ComponentRestoreResult, manifestComponents, restoreComponentAndManifests } from '../../../core/manifests/componentRestore';
+import { describeRestoredManifests } from '../../../core/manifests/undo';
 import { restoreTargetOf } from '../nodes';
 import { withClusterProgress } from '../progress';
 import { payloadOptions, rolloutTimeoutMs } from '../settings';
@@ -13,6 +15,15 @@ import { type ClusterCommand, nodeArg, optionsArg, stringOption } from './types'
 
 export function describeRestored(r: RestoredOperator): string {
   return `Restored ${r.operator}: ${describeRestoreOutcome(r)}${r.verified ? ', rolled out' : ''}.`;
+}
+
+/** The message after a restore: the operator (or operand), and the manifests okd-dev had applied for it. */
+function describeComponentRestore(r: ComponentRestoreResult): string {
+  const parts: string[] = [];
+  if (r.restored && 'operator' in r.restored) parts.push(describeRestored(r.restored.operator));
+  if (r.restored && 'operand' in r.restored) parts.push(`Restored ${r.restored.operand.component}: ${r.restored.operand.objects.length} object(s) back to the payload.`);
+  if (r.manifests) parts.push(`Its manifests: ${r.manifests.restored.length} object(s) back to the payload.`);
+  return parts.join(' ');
 }
 
 /** The options both restore commands pass to core: payload reading, wait, timeout, and steps to log and progress. */
@@ -44,7 +55,11 @@ export const restoreOperator: ClusterCommand = {
     const client = await model.connected();
     if (!operator) {
       const status = await readClusterStatus(client);
+      const withManifests = await manifestComponents(client);
       const items = [
+        ...withManifests
+          .filter((c) => !status.patched.some((p) => p.operator === c))
+          .map((c) => ({ label: c, description: 'manifests applied by okd-dev', operator: c })),
         ...status.patched.map((p) => ({ label: p.operator, description: `${p.kind} ${p.namespace}/${p.name} · patched by okd-dev`, operator: p.operator })),
         ...status.overrides
           .filter(isWorkloadOverride)
@@ -55,7 +70,7 @@ export const restoreOperator: ClusterCommand = {
           }),
       ];
       if (!items.length) {
-        void vscode.window.showInformationMessage(`Nothing to restore: no operator is patched and no Deployment or DaemonSet is overridden in cluster ${client.context}.`);
+        void vscode.window.showInformationMessage(`Nothing to restore: no operator is patched, no manifests are applied and no Deployment or DaemonSet is overridden in cluster ${client.context}.`);
         return undefined;
       }
       const picked = await vscode.window.showQuickPick(items, { title: 'Restore Operator', placeHolder: 'The operator to put back to its payload', ignoreFocusOut: true });
@@ -64,11 +79,15 @@ export const restoreOperator: ClusterCommand = {
     }
     const name = operator;
     services.logger.info(`cluster: restore ${name} on ${client.server}`);
-    const restored = await withClusterProgress(`Restoring ${name}`, (report, token) => restore(client, name, restoreOptions(services, options, report, token))).finally(
+    const result = await withClusterProgress(`Restoring ${name}`, (report, token) => restoreComponentAndManifests(client, name, restoreOptions(services, options, report, token))).finally(
       () => void model.reread(),
     );
-    services.logger.info(`cluster: ${describeRestored(restored)}`);
-    void vscode.window.showInformationMessage(describeRestored(restored));
-    return restored;
+    if (result.manifests) for (const line of describeRestoredManifests(result.manifests).split('\n')) services.logger.info(`cluster: ${line}`);
+    const message = describeComponentRestore(result);
+    services.logger.info(`cluster: ${message}`);
+    void vscode.window.showInformationMessage(message);
+    // The operator's (or operand's) restore as before, with what happened to the manifests.
+    const restored = result.restored ? ('operator' in result.restored ? result.restored.operator : result.restored.operand) : {};
+    return { ...restored, ...(result.manifests ? { manifests: result.manifests } : {}) };
   },
 };
