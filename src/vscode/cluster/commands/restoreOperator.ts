@@ -1,6 +1,7 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
-import { describeRestoreOutcome, restoreOperator as restore, type RestoredOperator } from '../../../core/cluster/restore';
+import { describeRestoredObject, type RestoredOperand } from '../../../core/cluster/operandRestore';
+import { describeRestoreOutcome, restoreComponent, type RestoredOperator } from '../../../core/cluster/restore';
 import { formatOverride, isWorkloadOverride } from '../../../core/cluster/overrides';
 import { readClusterStatus } from '../../../core/cluster/status';
 import { workloadRef } from '../../../core/cluster/workloads';
@@ -13,6 +14,12 @@ import { type ClusterCommand, nodeArg, optionsArg, stringOption } from './types'
 
 export function describeRestored(r: RestoredOperator): string {
   return `Restored ${r.operator}: ${describeRestoreOutcome(r)}${r.verified ? ', rolled out' : ''}.`;
+}
+
+/** An operand restore in one line: every object it put back, and the operand's workloads. */
+export function describeRestoredOperand(r: RestoredOperand): string {
+  const operands = r.operands.length ? `; ${r.operands.join(', ')} run the payload image again` : '';
+  return `Restored ${r.component}: ${r.objects.map(describeRestoredObject).join('; ')}${operands}${r.verified ? ', rolled out' : ''}.`;
 }
 
 /** The options both restore commands pass to core: payload reading, wait, timeout, and steps to log and progress. */
@@ -30,9 +37,11 @@ export function restoreOptions(services: Services, options: Record<string, unkno
 }
 
 /**
- * okd.restoreOperator: from a Cluster view row (override or patched operator), `{operator, wait?}` (component or
- * NAMESPACE/NAME, daemonset/NAMESPACE/NAME) or a string; otherwise a QuickPick of our patched operators and
- * Deployment and DaemonSet overrides. Returns the RestoredOperator.
+ * okd.restoreOperator: from a Cluster view row (override, patched operator, operand patch or one of its rows),
+ * `{operator, wait?}` (component or NAMESPACE/NAME, daemonset/NAMESPACE/NAME) or a string; otherwise a QuickPick of
+ * our patched operators and operands and Deployment and DaemonSet overrides. A component patched as an operand gets
+ * every object its patch edited back (and only the overrides it added removed). Returns the RestoredOperator, or
+ * the RestoredOperand of an operand.
  */
 export const restoreOperator: ClusterCommand = {
   id: 'okd.restoreOperator',
@@ -46,9 +55,10 @@ export const restoreOperator: ClusterCommand = {
       const status = await readClusterStatus(client);
       const items = [
         ...status.patched.map((p) => ({ label: p.operator, description: `${p.kind} ${p.namespace}/${p.name} · patched by okd-dev`, operator: p.operator })),
+        ...status.operands.map((p) => ({ label: p.component, description: `operand · ${p.objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`).join(', ')} · patched by okd-dev`, operator: p.component })),
         ...status.overrides
           .filter(isWorkloadOverride)
-          .filter((o) => !status.patched.some((p) => p.kind === o.kind && p.namespace === o.namespace && p.name === o.name))
+          .filter((o) => !o.operand && !status.patched.some((p) => p.kind === o.kind && p.namespace === o.namespace && p.name === o.name))
           .map((o) => {
             const ref = workloadRef(o.kind, o.namespace, o.name);
             return { label: ref, description: `${o.kind} override ${o.ours ? '(okd-dev)' : '(not okd-dev)'}`, operator: ref };
@@ -64,11 +74,12 @@ export const restoreOperator: ClusterCommand = {
     }
     const name = operator;
     services.logger.info(`cluster: restore ${name} on ${client.server}`);
-    const restored = await withClusterProgress(`Restoring ${name}`, (report, token) => restore(client, name, restoreOptions(services, options, report, token))).finally(
+    const restored = await withClusterProgress(`Restoring ${name}`, (report, token) => restoreComponent(client, name, restoreOptions(services, options, report, token))).finally(
       () => void model.reread(),
     );
-    services.logger.info(`cluster: ${describeRestored(restored)}`);
-    void vscode.window.showInformationMessage(describeRestored(restored));
-    return restored;
+    const message = 'operand' in restored ? describeRestoredOperand(restored.operand) : describeRestored(restored.operator);
+    services.logger.info(`cluster: ${message}`);
+    void vscode.window.showInformationMessage(message);
+    return 'operand' in restored ? restored.operand : restored.operator;
   },
 };
