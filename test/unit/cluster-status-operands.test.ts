@@ -115,7 +115,7 @@ describe('the status of operand patches', () => {
     const p = s.operands.find((x) => x.component === 'prometheus');
     assert.deepEqual(p?.rollout, { state: 'progressing', message: 'waiting for its operator to give container prometheus the patched image' });
     // A rolling operator is progressing with the rollout's own words.
-    const rolling = buildClusterStatus(where, cv, [], [], [], { objects: [{ kind: 'Deployment', object: { ...cmo, status: deployment('x', 'y', [], 'rolling').status } }], workloads: [] });
+    const rolling = buildClusterStatus(where, cv, [], [], [], { objects: [{ kind: 'Deployment', object: { ...cmo, status: deployment('x', 'y', [], 'rolling').status } as Deployment }], workloads: [] });
     assert.deepEqual(rolling.operands[0]?.rollout, { state: 'progressing', message: '0 of 1 updated replicas' });
   });
 
