@@ -133,12 +133,50 @@ describe('okd-dev cluster patch / restore of an operand against the test cluster
     assert.deepEqual(args, ['-namespace=openshift-monitoring', `-images=prometheus=${dev.prometheus}`, `-images=alertmanager=${pc.images['prometheus-alertmanager']}`]);
     assert.equal(await prometheusImage(), dev.prometheus);
 
+    // cluster status: the patched operand, its object's override (ours; theirs not), the argument's edit, the rollouts.
+    const status = await runCli(['cluster', 'status', '-o', 'json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    const st = JSON.parse(status.stdout);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const prom = st.operands.find((p: any) => p.component === 'prometheus');
+    assert.deepEqual([prom.payloadImage, prom.image, prom.rollout.state], [pc.images.prometheus, dev.prometheus, 'complete']);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(prom.objects.map((o: any) => [o.kind, o.namespace, o.name, o.override, o.edits, o.rollout.state]), [
+      ['Deployment', NS.monitoring, 'cluster-monitoring-operator', { ...ours, ours: true }, [{ field: 'args', container: 'operator', index: 1, from: `-images=prometheus=${pc.images.prometheus}`, to: `-images=prometheus=${dev.prometheus}` }], 'complete'],
+    ]);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(prom.operands.map((o: any) => [o.kind, o.namespace, o.name, o.containers, o.rollout.state]), [['Deployment', NS.monitoring, 'prometheus-k8s', ['operand'], 'complete']]);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(st.overrides.map((o: any) => [o.kind, o.name, o.ours, o.operand]), [
+      ['ClusterRole', 'someone-elses', false, undefined],
+      ['Deployment', 'machine-config-operator', false, undefined],
+      ['Deployment', 'cluster-monitoring-operator', true, 'prometheus'],
+    ]);
+    const text = await runCli(['cluster', 'status'], env);
+    assert.equal(text.code, 0, text.stderr);
+    const section = text.stdout.slice(text.stdout.indexOf('Patched operands'), text.stdout.indexOf('Cluster operators:'));
+    assert.equal(
+      section,
+      [
+        'Patched operands (1):',
+        `  prometheus  ${pc.images.prometheus} -> ${dev.prometheus}  rollout complete`,
+        `    Deployment ${NS.monitoring}/cluster-monitoring-operator  rollout complete`,
+        `      override Deployment.apps/${NS.monitoring}/cluster-monitoring-operator unmanaged (okd-dev)`,
+        `      args operator[1]: -images=prometheus=${pc.images.prometheus} -> -images=prometheus=${dev.prometheus}`,
+        `    operand Deployment ${NS.monitoring}/prometheus-k8s (containers operand)  rollout complete`,
+        '',
+        '',
+      ].join('\n'),
+    );
+
     const restored = await runCli(['cluster', 'restore', '--all', '--insecure'], env, 300_000);
     assert.equal(restored.code, 0, restored.stderr);
     assert.match(restored.stdout, /^Restored prometheus: 1 object\(s\) back to the payload/m);
     assert.match(restored.stdout, /^Left in place \(not created by okd-dev\): ClusterRole\.rbac\.authorization\.k8s\.io\/someone-elses, Deployment\.apps\/openshift-machine-config-operator\/machine-config-operator$/m);
     assert.deepEqual(await overrides(), theirs);
     assert.equal(await prometheusImage(), pc.images.prometheus);
+    const after = await runCli(['cluster', 'status', '-o', 'json'], env);
+    assert.deepEqual(JSON.parse(after.stdout).operands, [], 'restored: no operand patch left');
     await setOverrides(null);
   });
 
@@ -158,6 +196,21 @@ describe('okd-dev cluster patch / restore of an operand against the test cluster
     assert.deepEqual((await overrides()).map((o) => [o.kind, o.name]), [['ConfigMap', 'machine-config-operator-images']]);
     await cvoPasses();
     assert.equal(JSON.parse(await imagesJson()).keepalivedImage, dev['keepalived-ipfailover'], 'the CVO leaves the overridden ConfigMap alone');
+    // cluster status: the ConfigMap with our override and the key's edit (as the pullspecs it swapped); no operand workload.
+    const status = await runCli(['cluster', 'status'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(
+      status.stdout,
+      new RegExp(
+        [
+          `^  keepalived-ipfailover  ${esc(pc.images['keepalived-ipfailover'])} -> ${esc(dev['keepalived-ipfailover'] as string)}  rollout complete`,
+          `    ConfigMap ${NS.mco}/machine-config-operator-images`,
+          `      override ConfigMap/${NS.mco}/machine-config-operator-images unmanaged \\(okd-dev\\)`,
+          `      data images.json: ${esc(pc.images['keepalived-ipfailover'])} -> ${esc(dev['keepalived-ipfailover'] as string)}$`,
+        ].join('\n'),
+        'm',
+      ),
+    );
 
     const text = await runCli(['cluster', 'patch', 'keepalived-ipfailover', dev['keepalived-ipfailover'] as string, '--insecure', '--dry-run'], env);
     assert.equal(text.code, 0, text.stderr);

@@ -30,7 +30,7 @@ const cv: ClusterVersion = {
 };
 
 /** A client whose reads answer as the API server would for a user with these rights. */
-function fakeClient(reads: { cv?: () => Promise<unknown>; cos?: () => Promise<unknown>; deployments?: () => Promise<unknown>; daemonSets?: () => Promise<unknown> }): ClusterClient {
+function fakeClient(reads: { cv?: () => Promise<unknown>; cos?: () => Promise<unknown>; deployments?: () => Promise<unknown>; daemonSets?: () => Promise<unknown>; configMaps?: () => Promise<unknown> }): ClusterClient {
   const ok = (value: unknown) => () => Promise.resolve(value);
   return {
     ...where,
@@ -38,7 +38,7 @@ function fakeClient(reads: { cv?: () => Promise<unknown>; cos?: () => Promise<un
     getClusterVersion: reads.cv ?? ok(cv),
     listClusterOperators: reads.cos ?? ok([]),
     listDeployments: reads.deployments ?? ok([]),
-    config: { kubeConfig: { makeApiClient: () => ({ listDaemonSetForAllNamespaces: reads.daemonSets ?? ok({ items: [] }) }) } },
+    config: { kubeConfig: { makeApiClient: () => ({ listDaemonSetForAllNamespaces: reads.daemonSets ?? ok({ items: [] }), listConfigMapForAllNamespaces: reads.configMaps ?? ok({ items: [] }) }) } },
   } as unknown as ClusterClient;
 }
 

@@ -60,6 +60,7 @@ const PATCHED: PatchedOperator = {
   name: 'cluster-image-registry-operator',
   images: { 'cluster-image-registry-operator': '127.0.0.1:5000/okd/dev@sha256:' + 'a'.repeat(64) },
   originalImages: { 'cluster-image-registry-operator': '127.0.0.1:5000/okd/scos-content@sha256:' + 'b'.repeat(64) },
+  edits: [],
   rollout: { state: 'complete', message: '1 of 1 updated replicas are available' },
 };
 
@@ -80,6 +81,7 @@ function status(patched: PatchedOperator[]): ClusterStatus {
       { name: 'monitoring', available: 'True', progressing: 'False', degraded: 'False' },
     ],
     patched,
+    operands: [],
   };
 }
 

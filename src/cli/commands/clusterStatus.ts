@@ -6,8 +6,10 @@ import { clusterOptions, clusterOptionsUsage, connect } from './clusterConnect';
 const usage = `Usage: okd-dev cluster status [-o json] [--kubeconfig FILE] [--context NAME]
 
 Shows the cluster of the kubeconfig context: server, current release and history, ClusterVersion conditions,
-overrides (those okd-dev added are marked), operators patched by okd-dev with their running image and rollout
-state, and every cluster operator with Available/Progressing/Degraded.
+overrides (those okd-dev added are marked), operators patched by okd-dev with their running image, env edits and
+rollout state, operands patched by okd-dev (each object edited, its override, every edit payload -> patched, the
+rollouts of the operators and of the operand's own workloads), and every cluster operator with
+Available/Progressing/Degraded.
 
 ${clusterOptionsUsage}`;
 

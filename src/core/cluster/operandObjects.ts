@@ -4,7 +4,7 @@ import type { ClusterClient } from './client';
 import type { LiveObject, OperandObjectKind, OperandObjectRef } from './operand';
 import { type TypedApis, typedCall } from './typedApi';
 import type { JsonPatchOp } from './types';
-import { getWorkload, isUnservedCollection, listWorkloads, patchWorkload } from './workloads';
+import { getWorkload, isUnservedCollection, listWorkloads, patchWorkload, workloadCollectionPath } from './workloads';
 
 /** A ConfigMap call through typedCall, named for messages. */
 function configMapCall<T>(client: ClusterClient, verb: 'get' | 'patch' | 'list', ref: { namespace?: string; name?: string }, request: (api: TypedApis) => Promise<unknown>): Promise<T> {
@@ -33,6 +33,11 @@ export async function listObjects(client: ClusterClient, kind: OperandObjectKind
     if (kind === 'DaemonSet' && isUnservedCollection(err)) return [];
     throw err;
   }
+}
+
+/** The collection of a kind in one namespace (or every namespace), for watches: ConfigMaps in the core API. */
+export function objectCollectionPath(kind: OperandObjectKind, namespace?: string): string {
+  return kind === 'ConfigMap' ? `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/configmaps` : workloadCollectionPath(kind, namespace);
 }
 
 export const OPERAND_OBJECT_KINDS: readonly OperandObjectKind[] = ['Deployment', 'DaemonSet', 'ConfigMap'];

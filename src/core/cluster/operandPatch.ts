@@ -1,7 +1,7 @@
 // Patching an operand: the component's pullspec as its operators take it (env, args, ConfigMaps shipped in the
 // payload) is rewritten to another image, each of those objects behind its own override, then the operators' and
 // the operand's rollouts are followed. The plan is computed first and changes nothing.
-import { type CancellationTokenLike, CancelledError, throwIfCancelled, pause } from '../cancel';
+import { type CancellationTokenLike, CancelledError, throwIfCancelled } from '../cancel';
 import { OkdError } from '../errors';
 import { readPayload } from '../release/reader';
 import type { ClusterClient } from './client';
@@ -11,8 +11,9 @@ import { addOverride, formatOverride, removeOverride, sameOverride } from './ove
 import { type PayloadOptions, readClusterRelease, resolveImageDigest } from './patch';
 import { OPERAND_PATCHED_LABEL, OPERAND_RECORD_ANNOTATION, type OperandEdit, readOperandRecord } from './record';
 import { type RolloutProgress, waitForRollout } from './rollout';
-import { type ComponentOverride, type JsonPatchOp, PATCHABLE_KINDS, type PatchableKind, pointerSegment } from './types';
-import { getWorkload, listWorkloads } from './workloads';
+import { type ComponentOverride, type JsonPatchOp, PATCHABLE_KINDS, type PatchableKind, type PatchableWorkload, pointerSegment } from './types';
+import { listWorkloads, workloadCollectionPath } from './workloads';
+import { watchUntil } from './watchUntil';
 
 /** A Deployment or DaemonSet of the cluster (not of the payload) whose containers run the operand image. */
 export interface OperandWorkload {
@@ -259,19 +260,21 @@ export interface OperandRolloutOptions {
   onProgress?: (progress: RolloutProgress) => void;
 }
 
-/** Waits until a workload's `containers` run an image holding one of `images` (the operator writes it), polling. */
+/** Waits until a workload's `containers` run an image holding one of `images` (its operator writes it), watching it. */
 export async function waitForWorkloadImage(client: ClusterClient, w: OperandWorkload, images: readonly string[], options: OperandRolloutOptions): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
-  for (;;) {
-    throwIfCancelled(options.token, `waiting for ${w.kind} ${w.namespace}/${w.name}`);
-    const live = await client.retryRead(() => getWorkload(client, w.kind, w.namespace, w.name), { what: `get ${w.kind} ${w.namespace}/${w.name}`, ...(options.token ? { token: options.token } : {}) });
-    const containers = live.spec?.template?.spec?.containers ?? [];
-    if (w.containers.every((name) => holdsReference(containers.find((c) => c.name === name)?.image, images))) return;
-    if (Date.now() > deadline) {
-      throw new OkdError('failed', `${w.kind} ${w.namespace}/${w.name} did not get ${images[0]} within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`, 'its operator has not rolled it out: check the operator\'s logs and its ClusterOperator');
-    }
-    await pause(250, options.token);
-  }
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  await watchUntil<PatchableWorkload>(client, {
+    collection: workloadCollectionPath(w.kind, w.namespace),
+    name: w.name,
+    what: `${w.kind} ${w.namespace}/${w.name}`,
+    done: (live) => {
+      const containers = live?.spec?.template?.spec?.containers ?? [];
+      return live !== undefined && w.containers.every((name) => holdsReference(containers.find((c) => c.name === name)?.image, images));
+    },
+    timeoutMs,
+    timeoutError: () => new OkdError('failed', `${w.kind} ${w.namespace}/${w.name} did not get ${images[0]} within ${Math.round(timeoutMs / 1000)} s`, "its operator has not rolled it out: check the operator's logs and its ClusterOperator"),
+    ...(options.token ? { token: options.token } : {}),
+  });
 }
 
 /** Rollout of every edited workload (the operators: their pod template changed), then of the operand's own workloads. */

@@ -1,17 +1,17 @@
 // Restoring an operand patch: every object it edited goes back to the payload's (the override we added removed, so
 // the CVO reapplies the payload object; someone else's override left, and our recorded text put back instead),
 // then the operators' and the operand's rollouts are followed and our records removed.
-import { throwIfCancelled, pause } from '../cancel';
 import { OkdError } from '../errors';
 import type { ClusterClient } from './client';
 import { describeObject, editsAreBack, editsBackPatch, forgetOperandRecordPatch, type LiveObject, type OperandObjectRef } from './operand';
-import { getObject, listObjects, OPERAND_OBJECT_KINDS, patchObject, refOf } from './operandObjects';
+import { getObject, listObjects, objectCollectionPath, OPERAND_OBJECT_KINDS, patchObject, refOf } from './operandObjects';
 import { findOperandWorkloads, type OperandWorkload, waitForWorkloadImage } from './operandPatch';
 import { addOverride, removeOverride, sameOverride } from './overrides';
 import { OPERAND_PATCHED_LABEL, type OperandRecord, readOperandRecord } from './record';
 import type { RestoreOptions } from './restore';
 import { waitForRollout } from './rollout';
 import type { ComponentOverride } from './types';
+import { watchUntil } from './watchUntil';
 
 export interface OperandPatchEntry {
   ref: OperandObjectRef;
@@ -52,16 +52,18 @@ export interface RestoredOperand {
   verified: boolean;
 }
 
+/** Until the object holds the payload's text again (the CVO, or okd-dev, wrote it), watching it. */
 async function waitUntilBack(client: ClusterClient, entry: OperandPatchEntry, options: RestoreOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 600_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    throwIfCancelled(options.token, `waiting for ${describeObject(entry.ref)}`);
-    const live = await client.retryRead(() => getObject(client, entry.ref), { what: `get ${describeObject(entry.ref)}`, ...(options.token ? { token: options.token } : {}) });
-    if (editsAreBack(live, entry.record.edits)) return;
-    if (Date.now() > deadline) throw new OkdError('failed', `${describeObject(entry.ref)} did not get the payload's text back within ${Math.round(timeoutMs / 1000)} s`, 'check the cluster-version operator: `oc get clusterversion version -o yaml`');
-    await pause(250, options.token);
-  }
+  await watchUntil<LiveObject>(client, {
+    collection: objectCollectionPath(entry.ref.kind, entry.ref.namespace),
+    name: entry.ref.name,
+    what: describeObject(entry.ref),
+    done: (live) => live !== undefined && editsAreBack(live, entry.record.edits),
+    timeoutMs,
+    timeoutError: () => new OkdError('failed', `${describeObject(entry.ref)} did not get the payload's text back within ${Math.round(timeoutMs / 1000)} s`, 'check the cluster-version operator: `oc get clusterversion version -o yaml`'),
+    ...(options.token ? { token: options.token } : {}),
+  });
 }
 
 /**

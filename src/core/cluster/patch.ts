@@ -11,7 +11,7 @@ import { readRelease } from '../release/reader';
 import type { ClusterClient } from './client';
 import { findOperatorWorkload, type OperatorTarget } from './operator';
 import { addOverride, removeOverride, workloadOverride } from './overrides';
-import { checkWorkloadPullAccess, type PullRegistry } from './pullAccess';
+import { checkWorkloadPullAccess, PullAccessRefused, type PullRegistry } from './pullAccess';
 import { addToGlobalPullSecret, pullSecretKeyFor, undoGlobalPullSecret, userPullAuth } from './pullSecretGlobal';
 import { ORIGINAL_IMAGES_ANNOTATION, PATCHED_LABEL, type PatchRecord, readPatchRecord } from './record';
 import { type ComponentOverride, type Deployment, type JsonPatchOp, type PatchableWorkload, pointerSegment } from './types';
@@ -206,8 +206,11 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
       if (!access.ok && pullSecretKey) await undoGlobalPullSecret(client, { keys: [pullSecretKey] });
     }
     if (!access.ok) {
-      throw new OkdError(
-        access.kind,
+      throw new PullAccessRefused(
+        image,
+        parsePullspec(image).registry,
+        pullSecretKeyFor(image),
+        access,
         `the cluster cannot pull ${image} for the pods of ${where} (ServiceAccount ${access.serviceAccount}; tried ${access.tried.join(', ')}): ${access.reason}; nothing was changed`,
         access.kind === 'not-found'
           ? `push the image first, or check the pullspec; \`okd-dev cluster can-pull ${image} ${options.operator}\` checks again`

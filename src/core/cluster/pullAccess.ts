@@ -54,6 +54,29 @@ export type PullRegistry = PullProbe | RegistryProbeOptions;
 
 const isProbe = (r: PullRegistry): r is PullProbe => typeof (r as PullProbe).probe === 'function';
 
+/**
+ * A patch stopped before any change because the cluster may not pull its image: the image, the registry whose
+ * login would let it (`pullSecretKey`: what `--add-pull-secret` adds to the global pull secret), and the check.
+ */
+export class PullAccessRefused extends OkdError {
+  constructor(
+    readonly image: string,
+    readonly registry: string,
+    readonly pullSecretKey: string,
+    readonly access: Extract<PullAccess, { ok: false }>,
+    message: string,
+    hint?: string,
+  ) {
+    super(access.kind, message, hint);
+    this.name = 'PullAccessRefused';
+  }
+
+  /** Would the user's own login help (the registry refused the credentials or asked for some), not a missing image. */
+  get loginHelps(): boolean {
+    return this.access.kind === 'unauthorized' || this.access.kind === 'forbidden';
+  }
+}
+
 /** `pull secret NS/NAME`, as results and messages name a pod's pull secret. */
 export const podSecretSource = (namespace: string, name: string) => `pull secret ${namespace}/${name}`;
 

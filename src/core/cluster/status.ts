@@ -2,9 +2,10 @@ import { OkdError } from '../errors';
 import type { ClusterClient } from './client';
 import { statusOf as apiStatusOf, type ClusterWhere, describeObject, type RequestWhat } from './errors';
 import { formatOverride, sameOverride, workloadOverride } from './overrides';
-import { readPatchRecord } from './record';
+import { type OperandEdit, readPatchRecord } from './record';
 import { patchedSelector } from './restore';
 import { workloadRolloutState } from './rollout';
+import { buildPatchedOperands, describeEditChange, operandOverrideOwners, type OperandStatusInput, type PatchedOperand, readOperandStatusInput } from './statusOperands';
 import { type ClusterOperator, type ClusterVersion, type ComponentOverride, conditionOf, type HistoryEntry, type PatchableKind } from './types';
 import { type KindedWorkload, listPatchedWorkloads } from './workloads';
 
@@ -26,6 +27,8 @@ export interface PatchedOperator {
   /** Container -> image it runs now / ran before our patch. */
   images: Record<string, string>;
   originalImages: Record<string, string>;
+  /** What the patch changed: each container's image and each env var that carried it (payload's -> now). */
+  edits: OperandEdit[];
   rollout: { state: 'complete' | 'progressing' | 'failed'; message: string };
   patchedAt?: string;
 }
@@ -51,9 +54,12 @@ export interface ClusterStatus {
   release?: { version?: string; image?: string };
   history: HistoryEntry[];
   conditions: { type: string; status: string; reason?: string; message?: string }[];
-  overrides: (ComponentOverride & { ours: boolean })[];
+  /** `operand`: the component whose operand patch added it. */
+  overrides: (ComponentOverride & { ours: boolean; operand?: string })[];
   clusterOperators: OperatorConditions[];
   patched: PatchedOperator[];
+  /** Operand patches: the objects each edited (operators' workloads, ConfigMaps) and the operand's own workloads. */
+  operands: PatchedOperand[];
   /** Parts the user may not read (absent: everything was read). */
   unreadable?: UnreadablePart[];
 }
@@ -82,7 +88,13 @@ export function operatorConditions(co: ClusterOperator): OperatorConditions {
 export function patchedOperator({ kind, object: deployment }: KindedWorkload): PatchedOperator {
   const record = readPatchRecord(deployment);
   const images: Record<string, string> = {};
-  for (const c of deployment.spec?.template?.spec?.containers ?? []) if (!record || c.name in record.containers) images[c.name] = c.image ?? '';
+  const edits: OperandEdit[] = [];
+  for (const c of deployment.spec?.template?.spec?.containers ?? []) {
+    if (!record || c.name in record.containers) images[c.name] = c.image ?? '';
+    const was = record?.containers[c.name];
+    if (was !== undefined) edits.push({ field: 'image', container: c.name, from: was, to: c.image ?? '' });
+    for (const [name, from] of Object.entries(record?.env[c.name] ?? {})) edits.push({ field: 'env', container: c.name, key: name, from, to: c.env?.find((e) => e.name === name)?.value ?? '' });
+  }
   const state = workloadRolloutState(kind, deployment, []);
   return {
     operator: record?.operator ?? `${deployment.metadata.namespace}/${deployment.metadata.name}`,
@@ -91,6 +103,7 @@ export function patchedOperator({ kind, object: deployment }: KindedWorkload): P
     name: deployment.metadata.name,
     images,
     originalImages: record?.containers ?? {},
+    edits,
     rollout: { state: state.state, message: state.state === 'failed' ? state.reason : state.progress.message },
     ...(record?.patchedAt ? { patchedAt: record.patchedAt } : {}),
   };
@@ -108,10 +121,13 @@ export function buildClusterStatus(
   clusterOperators: ClusterOperator[] | undefined,
   patchedWorkloads: KindedWorkload[] | undefined,
   unreadable: UnreadablePart[] = [],
+  operandInput?: OperandStatusInput,
 ): ClusterStatus {
   const workloads = patchedWorkloads ?? [];
   const patched = workloads.map(patchedOperator).sort((a, b) => a.operator.localeCompare(b.operator) || a.kind.localeCompare(b.kind));
   const ours = workloads.filter((w) => readPatchRecord(w.object)?.override).map((w) => workloadOverride(w.kind, w.object.metadata.namespace ?? '', w.object.metadata.name));
+  const operands = buildPatchedOperands(operandInput, cv?.spec?.overrides ?? []);
+  const owners = operandOverrideOwners(operands);
   const desired = cv?.status?.desired;
   return {
     context: where.context,
@@ -122,17 +138,21 @@ export function buildClusterStatus(
     conditions: CV_CONDITIONS.map((type) => conditionOf(cv?.status?.conditions, type))
       .filter((c) => c !== undefined)
       .map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) })),
-    overrides: (cv?.spec?.overrides ?? []).map((o) => ({ ...o, ours: ours.some((mine) => sameOverride(mine, o)) })),
+    overrides: (cv?.spec?.overrides ?? []).map((o) => {
+      const operand = owners.find((x) => sameOverride(x.override, o))?.component;
+      return { ...o, ours: operand !== undefined || ours.some((mine) => sameOverride(mine, o)), ...(operand ? { operand } : {}) };
+    }),
     clusterOperators: (clusterOperators ?? []).map(operatorConditions).sort((a, b) => a.name.localeCompare(b.name)),
     patched,
+    operands,
     ...(unreadable.length ? { unreadable } : {}),
   };
 }
 
-/** Reads ClusterVersion, ClusterOperators and our patched Deployments and DaemonSets in parallel. */
+/** Reads ClusterVersion, ClusterOperators, our patched Deployments and DaemonSets and our operand patches in parallel. */
 export async function readClusterStatus(client: ClusterClient): Promise<ClusterStatus> {
-  const [cv, cos, patched] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), listPatchedWorkloads(client, patchedSelector)]);
-  return buildClusterStatus(client, cv, cos, patched);
+  const [cv, cos, patched, operands] = await Promise.all([client.getClusterVersion(), client.listClusterOperators(), listPatchedWorkloads(client, patchedSelector), readOperandStatusInput(client)]);
+  return buildClusterStatus(client, cv, cos, patched, [], operands);
 }
 
 /**
@@ -153,6 +173,7 @@ export const STATUS_READS = {
   clusterOperators: { verb: 'list', resource: 'clusteroperators.config.openshift.io' },
   Deployment: { verb: 'list', resource: 'deployments.apps' },
   DaemonSet: { verb: 'list', resource: 'daemonsets.apps' },
+  operands: { verb: 'list', resource: 'configmaps' },
 } as const satisfies Record<string, RequestWhat>;
 
 function table(rows: string[][]): string {
@@ -178,6 +199,19 @@ export function renderClusterStatus(s: ClusterStatus): string {
   for (const p of s.patched) {
     out.push(`  ${p.operator}  ${p.kind.toLowerCase()} ${p.namespace}/${p.name}  rollout ${p.rollout.state}${p.rollout.state === 'complete' ? '' : `: ${p.rollout.message}`}`);
     for (const [container, image] of Object.entries(p.images)) out.push(`    ${container}: ${image} (was ${p.originalImages[container] ?? 'unknown'})`);
+    for (const e of p.edits.filter((x) => x.field === 'env')) out.push(`    ${describeEditChange(e)}`);
+  }
+  out.push('', `Patched operands (${s.operands.length}):`);
+  if (!s.operands.length) out.push('  (none)');
+  for (const p of s.operands) {
+    const rollout = (r: { state: string; message: string }) => `rollout ${r.state}${r.state === 'complete' ? '' : `: ${r.message}`}`;
+    out.push(`  ${p.component}  ${p.payloadImage} -> ${p.image}  ${rollout(p.rollout)}`);
+    for (const o of p.objects) {
+      out.push(`    ${o.kind} ${o.namespace}/${o.name}${o.rollout ? `  ${rollout(o.rollout)}` : ''}`);
+      out.push(o.override ? `      override ${formatOverride(o.override)}${o.override.unmanaged ? ' unmanaged' : ' managed'}${o.override.ours ? ' (okd-dev)' : ' (not okd-dev)'}` : '      no override (the cluster-version operator may put the payload back)');
+      for (const e of o.edits) out.push(`      ${describeEditChange(e, p.payloadImage, p.image)}`);
+    }
+    for (const w of p.operands) out.push(`    operand ${w.kind} ${w.namespace}/${w.name} (containers ${w.containers.join(', ')})  ${rollout(w.rollout)}`);
   }
   out.push('', 'Cluster operators:');
   if (!s.clusterOperators.length) out.push('  (none)');

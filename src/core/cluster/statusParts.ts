@@ -2,24 +2,27 @@ import type { ClusterClient } from './client';
 import type { ClusterWhere } from './errors';
 import { patchedSelector } from './restore';
 import { buildClusterStatus, type ClusterStatus, STATUS_READS, type UnreadablePart, unreadablePart } from './status';
+import { type OperandStatusInput, readOperandStatusInput } from './statusOperands';
 import { type ClusterOperator, type ClusterVersion, PATCHABLE_KINDS, type PatchableKind, type PatchableWorkload } from './types';
 import { isUnservedCollection, listWorkloads } from './workloads';
 
 /**
  * The status read part by part, for a view that shows what the user may read: the ClusterVersion, the
- * ClusterOperators, and okd-dev's patched Deployments and DaemonSets. A part the user may not read (403) is named
+ * ClusterOperators, okd-dev's patched Deployments and DaemonSets, and its operand patches. A part the user may not read (403) is named
  * in `unreadable` instead of failing the whole status; a 401, an unreachable server or any other failure still
  * fails it (one error for the whole view, with Retry).
  */
-export type StatusPart = 'clusterVersion' | 'clusterOperators' | PatchableKind;
+export type StatusPart = 'clusterVersion' | 'clusterOperators' | PatchableKind | 'operands';
 
-export const STATUS_PARTS: readonly StatusPart[] = ['clusterVersion', 'clusterOperators', ...PATCHABLE_KINDS];
+export const STATUS_PARTS: readonly StatusPart[] = ['clusterVersion', 'clusterOperators', ...PATCHABLE_KINDS, 'operands'];
 
 export interface LiveStatus {
   cv?: ClusterVersion;
   cos?: ClusterOperator[];
   /** Our patched workloads by kind; a kind absent here is unreadable (or not read yet). */
   patched: Partial<Record<PatchableKind, PatchableWorkload[]>>;
+  /** Our operand patches' objects and the workloads that may run the operand (absent: unreadable or not read yet). */
+  operands?: OperandStatusInput;
   unreadable: Partial<Record<StatusPart, UnreadablePart>>;
 }
 
@@ -45,12 +48,14 @@ export function setPart(live: LiveStatus, part: StatusPart, value: unknown): voi
   delete live.unreadable[part];
   if (part === 'clusterVersion') live.cv = value as ClusterVersion;
   else if (part === 'clusterOperators') live.cos = value as ClusterOperator[];
+  else if (part === 'operands') live.operands = value as OperandStatusInput;
   else live.patched[part] = value as PatchableWorkload[];
 }
 
 export function denyPart(live: LiveStatus, part: StatusPart, unreadable: UnreadablePart): void {
   if (part === 'clusterVersion') delete live.cv;
   else if (part === 'clusterOperators') delete live.cos;
+  else if (part === 'operands') delete live.operands;
   else delete live.patched[part];
   live.unreadable[part] = unreadable;
 }
@@ -61,6 +66,8 @@ function readOne(client: ClusterClient, part: StatusPart): Promise<unknown> {
       return client.getClusterVersion();
     case 'clusterOperators':
       return client.listClusterOperators();
+    case 'operands':
+      return readOperandStatusInput(client);
     default:
       return listWorkloads(client, part, patchedSelector);
   }
@@ -73,7 +80,7 @@ export async function readPart(client: ClusterClient, live: LiveStatus, part: St
   } catch (err) {
     const failure = partFailure(part, err, client);
     if (failure.kind === 'fatal') throw err;
-    if (failure.kind === 'empty') setPart(live, part, []);
+    if (failure.kind === 'empty') setPart(live, part, part === 'operands' ? { objects: [], workloads: [] } : []);
     else denyPart(live, part, failure.unreadable);
   }
 }
@@ -88,5 +95,5 @@ export async function readLiveStatus(client: ClusterClient, parts: readonly Stat
 export function liveClusterStatus(where: ClusterWhere, live: LiveStatus): ClusterStatus {
   const patched = PATCHABLE_KINDS.flatMap((kind) => (live.patched[kind] ?? []).map((object) => ({ kind, object })));
   const unreadable = STATUS_PARTS.map((part) => live.unreadable[part]).filter((u): u is UnreadablePart => u !== undefined);
-  return buildClusterStatus(where, live.cv, live.cos, patched, unreadable);
+  return buildClusterStatus(where, live.cv, live.cos, patched, unreadable, live.operands);
 }

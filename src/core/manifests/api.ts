@@ -64,6 +64,11 @@ export class ObjectApi {
     return r;
   }
 
+  /** The collection holding `ref` (for a watch by name). */
+  async collectionOf(ref: ObjectRef): Promise<string> {
+    return this.collection(ref.apiVersion, await this.mustResource(ref), ref.namespace);
+  }
+
   private collection(apiVersion: string, r: ApiResource, namespace: string): string {
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     return r.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.plural}` : `${base}/${r.plural}`;

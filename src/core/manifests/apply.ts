@@ -1,7 +1,8 @@
 import { type CancellationTokenLike, throwIfCancelled, pause } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
 import { addOverride, formatOverride } from '../cluster/overrides';
-import type { ComponentOverride } from '../cluster/types';
+import type { ClusterVersion, ComponentOverride } from '../cluster/types';
+import { watchUntil } from '../cluster/watchUntil';
 import { OkdError } from '../errors';
 import { ObjectApi } from './api';
 import type { ManifestsDiff, ObjectDiff } from './diff';
@@ -56,13 +57,21 @@ export function componentNamespace(d: ManifestsDiff): string | undefined {
 export async function waitForCvoToSeeOverrides(client: ClusterClient, timeoutMs: number, token?: CancellationTokenLike): Promise<boolean> {
   const generation = (await client.getClusterVersion()).metadata.generation;
   if (generation === undefined) return true;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    throwIfCancelled(token, 'waiting for the cluster-version operator');
-    const cv = await client.retryRead(() => client.getClusterVersion(), { what: 'the ClusterVersion', ...(token ? { token } : {}) });
-    if ((cv.status?.observedGeneration ?? 0) >= generation) return true;
-    if (Date.now() > deadline) return false;
-    await pause(200, token);
+  const late = new Error('timed out');
+  try {
+    await watchUntil<ClusterVersion>(client, {
+      collection: '/apis/config.openshift.io/v1/clusterversions',
+      name: 'version',
+      what: 'the cluster-version operator',
+      done: (cv) => (cv?.status?.observedGeneration ?? 0) >= generation,
+      timeoutMs,
+      timeoutError: () => late,
+      ...(token ? { token } : {}),
+    });
+    return true;
+  } catch (err) {
+    if (err === late) return false;
+    throw err;
   }
 }
 

@@ -1,6 +1,7 @@
-import { type CancellationTokenLike, throwIfCancelled, pause } from '../cancel';
+import { type CancellationTokenLike, throwIfCancelled } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
 import { addOverride, removeOverride } from '../cluster/overrides';
+import { watchUntil } from '../cluster/watchUntil';
 import { OkdError } from '../errors';
 import type { ReleaseCache } from '../release/cache';
 import { readPayload } from '../release/reader';
@@ -126,27 +127,35 @@ export async function restoreManifests(client: ClusterClient, component: string,
 
   if (options.wait !== false && waits.length) {
     step('waiting for the cluster-version operator to put the payload\'s objects back');
-    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
-    let pending = waits;
-    for (;;) {
-      throwIfCancelled(token, `restore manifests of ${component}`);
-      const still: typeof pending = [];
-      for (const w of pending) {
-        const live = await client.retryRead(() => api.get(w.entry.ref), { what: formatRef(w.entry.ref), ...(token ? { token } : {}) });
-        const done = w.manifest ? live !== undefined && diffObject(followPatchedImages({ ...w.manifest, metadata: { ...w.manifest.metadata, ...(w.entry.ref.namespace ? { namespace: w.entry.ref.namespace } : {}) } }, live), live).length === 0 : live === undefined;
-        if (done) w.out.how = 'restored';
-        else still.push(w);
-      }
-      pending = still;
-      if (!pending.length) break;
-      if (Date.now() > deadline) {
-        throw new OkdError(
-          'failed',
-          `the cluster-version operator has not put back ${pending.map((w) => formatRef(w.entry.ref)).join(', ')} within ${Math.round((options.timeoutMs ?? 300_000) / 1000)} s`,
-          'the overrides are removed and the record is kept; check the CVO (`okd-dev cluster status`) and run restore-manifests again',
-        );
-      }
-      await pause(250, token);
+    // Each object watched until it holds the payload's manifest again (or is gone, when the payload has none).
+    const timeoutMs = options.timeoutMs ?? 300_000;
+    const timedOut = new Set<(typeof waits)[number]>();
+    const results = await Promise.allSettled(
+      waits.map(async (w) => {
+        const manifest = w.manifest ? { ...w.manifest, metadata: { ...w.manifest.metadata, ...(w.entry.ref.namespace ? { namespace: w.entry.ref.namespace } : {}) } } : undefined;
+        await watchUntil<KubeObject>(client, {
+          collection: await api.collectionOf(w.entry.ref),
+          name: w.entry.ref.name,
+          what: formatRef(w.entry.ref),
+          done: (live) => (manifest ? live !== undefined && diffObject(followPatchedImages(manifest, live), live).length === 0 : live === undefined),
+          timeoutMs,
+          timeoutError: () => {
+            timedOut.add(w);
+            return new Error('timed out');
+          },
+          ...(token ? { token } : {}),
+        });
+        w.out.how = 'restored';
+      }),
+    );
+    const failed = results.find((r, i): r is PromiseRejectedResult => r.status === 'rejected' && !timedOut.has(waits[i] as (typeof waits)[number]));
+    if (failed) throw failed.reason;
+    if (timedOut.size) {
+      throw new OkdError(
+        'failed',
+        `the cluster-version operator has not put back ${[...timedOut].map((w) => formatRef(w.entry.ref)).join(', ')} within ${Math.round(timeoutMs / 1000)} s`,
+        'the overrides are removed and the record is kept; check the CVO (`okd-dev cluster status`) and run restore-manifests again',
+      );
     }
   }
   for (const record of records) await deleteRecord(api, record);

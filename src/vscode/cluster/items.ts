@@ -1,6 +1,8 @@
 import vscode = require('vscode');
 import { formatOverride, isWorkloadOverride } from '../../core/cluster/overrides';
+import { describeEdit } from '../../core/cluster/operand';
 import type { OperatorConditions } from '../../core/cluster/status';
+import { describeEditChange, type RolloutSummary } from '../../core/cluster/statusOperands';
 import type { ClusterNode } from './nodes';
 
 const groupTitles = { history: 'History', overrides: 'Overrides', patched: 'Patched Operators', clusterOperators: 'Cluster Operators' } as const;
@@ -22,6 +24,16 @@ export function operatorIcon(co: OperatorConditions): vscode.ThemeIcon {
   if (co.available !== 'True') return icon('circle-slash', 'testing.iconFailed');
   if (co.progressing === 'True') return icon('sync', 'testing.iconQueued');
   return icon('pass', 'testing.iconPassed');
+}
+
+/** A rollout as an icon: green when complete, red when failed, spinning while progressing. */
+function rolloutIcon(r: RolloutSummary, done = 'rocket'): vscode.ThemeIcon {
+  return r.state === 'complete' ? icon(done, 'testing.iconPassed') : r.state === 'failed' ? icon('error', 'testing.iconFailed') : icon('sync~spin', 'testing.iconQueued');
+}
+
+/** `complete`, `progressing: 0 of 1 updated replicas`, `failed: rollout of ... failed: ImagePullBackOff`. */
+function rolloutText(r: RolloutSummary): string {
+  return r.state === 'complete' ? 'complete' : `${r.state}${r.message ? `: ${r.message}` : ''}`;
 }
 
 function flags(co: OperatorConditions): string {
@@ -114,14 +126,64 @@ export function renderClusterNode(node: ClusterNode): vscode.TreeItem {
           p.patchedAt ? `Patched at ${p.patchedAt}` : '',
         ].join('\n\n'),
       );
-      item.iconPath =
-        p.rollout.state === 'complete' ? icon('rocket', 'testing.iconPassed') : p.rollout.state === 'failed' ? icon('error', 'testing.iconFailed') : icon('sync~spin', 'testing.iconQueued');
+      item.iconPath = rolloutIcon(p.rollout);
       item.contextValue = 'okd.cluster.patched';
+      break;
+    }
+    case 'operand': {
+      const p = node.operand;
+      item = new vscode.TreeItem(p.component, Collapsed);
+      item.description = `${p.rollout.state} · operand · ${shortImage(p.image)}`;
+      item.tooltip = md(
+        [
+          `**${p.component}** operand patch`,
+          `\`${p.payloadImage}\` → \`${p.image}\``,
+          `Rollout: ${rolloutText(p.rollout)}`,
+          `Edited: ${p.objects.map((o) => `${o.kind} \`${o.namespace}/${o.name}\``).join(', ')}`,
+          p.operands.length ? `Operand: ${p.operands.map((o) => `${o.kind} \`${o.namespace}/${o.name}\``).join(', ')}` : 'No workload of the operand in the cluster yet: its operator creates it when needed.',
+          p.patchedAt ? `Patched at ${p.patchedAt}` : '',
+        ].join('\n\n'),
+      );
+      item.iconPath = rolloutIcon(p.rollout);
+      item.contextValue = 'okd.cluster.operandPatch';
+      break;
+    }
+    case 'operandObject': {
+      const o = node.object;
+      item = new vscode.TreeItem(`${o.kind} ${o.namespace}/${o.name}`, Expanded);
+      item.description = [o.rollout ? o.rollout.state : 'edited', o.override ? (o.override.ours ? 'override okd-dev' : 'override not okd-dev') : 'no override'].join(' · ');
+      item.tooltip = md(
+        [
+          `**${o.kind}** \`${o.namespace}/${o.name}\`, edited by the operand patch of ${node.component}`,
+          o.rollout ? `Rollout: ${rolloutText(o.rollout)}` : 'A ConfigMap: its operator sees the new text when it reads it again.',
+          o.override ? `Override: ${formatOverride(o.override)} ${o.override.unmanaged ? 'unmanaged' : 'managed'}${o.override.ours ? ' (added by okd-dev)' : ' (not added by okd-dev: Restore leaves it)'}` : 'No override: the cluster-version operator may put the payload back.',
+        ].join('\n\n'),
+      );
+      item.iconPath = o.rollout ? rolloutIcon(o.rollout, 'server-process') : icon('symbol-file');
+      item.contextValue = 'okd.cluster.operandObject';
+      break;
+    }
+    case 'edit': {
+      const e = node.edit;
+      item = new vscode.TreeItem(describeEdit(e), None);
+      item.description = describeEditChange(e, node.payloadImage, node.image, shortImage).slice(describeEdit(e).length + 2);
+      item.tooltip = md(`**${describeEdit(e)}**\n\nPayload:\n\n\`\`\`\n${e.from}\n\`\`\`\n\nNow:\n\n\`\`\`\n${e.to}\n\`\`\``);
+      item.iconPath = icon('diff-modified');
+      item.contextValue = `okd.cluster.edit.${e.field}`;
+      break;
+    }
+    case 'operandRun': {
+      const r = node.run;
+      item = new vscode.TreeItem(`${r.kind} ${r.namespace}/${r.name}`, None);
+      item.description = `operand · ${rolloutText(r.rollout)}`;
+      item.tooltip = md(`**${r.kind}** \`${r.namespace}/${r.name}\` runs ${node.component} (containers ${r.containers.join(', ')}), created by its operator.\n\nRollout: ${rolloutText(r.rollout)}`);
+      item.iconPath = rolloutIcon(r.rollout, 'pass');
+      item.contextValue = 'okd.cluster.operandRun';
       break;
     }
     case 'container':
       item = new vscode.TreeItem(node.container, None);
-      item.description = shortImage(node.image);
+      item.description = node.original ? `${shortImage(node.original)} -> ${shortImage(node.image)}` : shortImage(node.image);
       item.tooltip = md(`\`${node.image}\`${node.original ? `\n\nwas \`${node.original}\`` : ''}`);
       item.iconPath = icon('file-media');
       item.contextValue = 'okd.cluster.container';

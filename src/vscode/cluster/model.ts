@@ -5,12 +5,16 @@ import { kubeconfigFiles } from '../../core/cluster/kubeconfig';
 import { patchedSelector } from '../../core/cluster/restore';
 import type { ClusterStatus } from '../../core/cluster/status';
 import { denyPart, emptyLiveStatus, liveClusterStatus, type LiveStatus, partFailure, readLiveStatus, readPart, setPart, type StatusPart } from '../../core/cluster/statusParts';
-import { PATCHABLE_KINDS, type PatchableKind, type PatchableWorkload } from '../../core/cluster/types';
+import { objectCollectionPath, OPERAND_OBJECT_KINDS } from '../../core/cluster/operandObjects';
+import { operandPatchedSelector } from '../../core/cluster/statusOperands';
+import { PATCHABLE_KINDS, type PatchableWorkload } from '../../core/cluster/types';
 import { workloadCollectionPath } from '../../core/cluster/workloads';
 import { describeError, OkdError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { readSettings } from '../settings';
 import { withTimeout } from './timeout';
+
+type WatchedKind = (typeof OPERAND_OBJECT_KINDS)[number];
 
 /** How long the first connection (kubeconfig, ClusterVersion, ClusterOperators) may take before the view says so. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -249,18 +253,28 @@ export class ClusterModel implements vscode.Disposable {
       if (!readable(kind)) continue;
       this.watches.push(client.inform<PatchableWorkload>(workloadCollectionPath(kind), { labelSelector: patchedSelector }, { onEvent: () => this.schedule(true), onError: onError(kind), ...connection(kind) }));
     }
+    // Operand patches: the objects they edited carry our other label (Deployments, DaemonSets, ConfigMaps).
+    if (readable('operands')) {
+      for (const kind of OPERAND_OBJECT_KINDS) {
+        const watch = `operands/${kind}`;
+        this.watches.push(
+          client.inform<PatchableWorkload>(objectCollectionPath(kind), { labelSelector: operandPatchedSelector }, { onEvent: () => this.schedule(true), onError: kind === 'ConfigMap' ? onError('operands') : () => undefined, ...connection(watch) }),
+        );
+      }
+    }
   }
 
-  private watchPatched(kind: PatchableKind, workloads: PatchableWorkload[]): void {
+  /** Watches each object by name (a restore removes our label; an operand's workload carries none). */
+  private watchPatched(kind: WatchedKind, objects: { metadata: { name: string; namespace?: string } }[]): void {
     const client = this.client;
     if (!client || !this.watches.length) return;
-    for (const w of workloads) {
+    for (const w of objects) {
       const key = `${kind}/${w.metadata.namespace}/${w.metadata.name}`;
       if (this.watchedPatched.has(key)) continue;
       this.watchedPatched.add(key);
       this.watches.push(
         client.inform<PatchableWorkload>(
-          workloadCollectionPath(kind, w.metadata.namespace),
+          objectCollectionPath(kind, w.metadata.namespace),
           { fieldSelector: `metadata.name=${w.metadata.name}` },
           {
             onSync: () => this.schedule(true),
@@ -305,6 +319,15 @@ export class ClusterModel implements vscode.Disposable {
     this.watchedPatched.clear();
   }
 
+  /** The objects of the operand patches and the operand's workloads, watched by name. */
+  private watchOperands(): void {
+    const input = this.live.operands;
+    if (!input) return;
+    for (const kind of OPERAND_OBJECT_KINDS) this.watchPatched(kind, input.objects.filter((o) => o.kind === kind).map((o) => o.object));
+    const running = new Set(liveClusterStatus(this.client as ClusterClient, this.live).operands.flatMap((p) => p.operands.map((r) => `${r.kind}/${r.namespace}/${r.name}`)));
+    for (const kind of PATCHABLE_KINDS) this.watchPatched(kind, input.workloads.filter((w) => w.kind === kind && running.has(`${kind}/${w.object.metadata.namespace}/${w.object.metadata.name}`)).map((w) => w.object));
+  }
+
   private relist = false;
 
   /** Rebuilds the status after DEBOUNCE_MS; `patched`: list our patched workloads again first. */
@@ -323,11 +346,17 @@ export class ClusterModel implements vscode.Disposable {
       // While a watch cannot reach the server a list would fail too: show what was last seen, list once it is back.
       const offline = this.reconnecting.size > 0;
       const stale = offline ? [] : PATCHABLE_KINDS.filter((kind) => this.live.unreadable[kind] === undefined && (this.relist || !this.live.patched[kind]));
+      const operands = !offline && this.live.unreadable.operands === undefined && (this.relist || !this.live.operands);
       if (!offline) this.relist = false;
-      if (stale.length) {
+      if (stale.length || operands) {
         const next: LiveStatus = { ...this.live, patched: { ...this.live.patched }, unreadable: { ...this.live.unreadable } };
-        await Promise.all(stale.map((kind) => readPart(client, next, kind)));
+        await Promise.all([...stale, ...(operands ? (['operands'] as const) : [])].map((part) => readPart(client, next, part)));
         if (generation !== this.generation) return;
+        if (operands) {
+          if (next.unreadable.operands) denyPart(this.live, 'operands', next.unreadable.operands);
+          else setPart(this.live, 'operands', next.operands ?? { objects: [], workloads: [] });
+          this.watchOperands();
+        }
         for (const kind of stale) {
           if (next.unreadable[kind]) denyPart(this.live, kind, next.unreadable[kind]);
           else setPart(this.live, kind, next.patched[kind] ?? []);

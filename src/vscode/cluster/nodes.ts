@@ -1,5 +1,7 @@
 import { isWorkloadOverride } from '../../core/cluster/overrides';
+import type { OperandEdit } from '../../core/cluster/record';
 import type { ClusterStatus, OperatorConditions, PatchedOperator, UnreadablePart } from '../../core/cluster/status';
+import type { OperandRun, PatchedOperand, PatchedOperandObject } from '../../core/cluster/statusOperands';
 import { type ComponentOverride, type HistoryEntry, PATCHABLE_KINDS } from '../../core/cluster/types';
 import { workloadRef } from '../../core/cluster/workloads';
 import type { WorkspaceBuild } from '../workspace/awareness';
@@ -17,9 +19,17 @@ export type ClusterNode =
   | { kind: 'release'; id: string; version?: string; image?: string; conditions: ClusterStatus['conditions'] }
   | { kind: 'group'; id: string; group: 'history' | 'overrides' | 'patched' | 'clusterOperators'; count: number; problems: number; unreadable?: number }
   | { kind: 'history'; id: string; entry: HistoryEntry }
-  | { kind: 'override'; id: string; override: ComponentOverride & { ours: boolean } }
+  | { kind: 'override'; id: string; override: ClusterStatus['overrides'][number] }
   | { kind: 'patched'; id: string; patched: PatchedOperator }
   | { kind: 'container'; id: string; container: string; image: string; original?: string }
+  /** An operand patch: the component, the objects it edited and the operand's own workloads below it. */
+  | { kind: 'operand'; id: string; operand: PatchedOperand }
+  /** One object an operand patch edited (an operator's Deployment or DaemonSet, a ConfigMap): its override and edits below. */
+  | { kind: 'operandObject'; id: string; component: string; object: PatchedOperandObject }
+  /** One reference a patch rewrote (env var, argument, ConfigMap key, container image): payload's -> patched. */
+  | { kind: 'edit'; id: string; edit: OperandEdit; payloadImage?: string; image?: string }
+  /** A workload of the operand (its operator created it), and whether it runs the patched image yet. */
+  | { kind: 'operandRun'; id: string; component: string; run: OperandRun }
   | { kind: 'clusterOperator'; id: string; operator: OperatorConditions }
   /** "This workspace builds X" (a checkout matched to a payload component), and after a loop what it runs. */
   | { kind: 'workspace'; id: string; build: WorkspaceBuild }
@@ -29,6 +39,11 @@ export type GroupName = Extract<ClusterNode, { kind: 'group' }>['group'];
 
 function overrideKey(o: ComponentOverride): string {
   return `${o.kind}.${o.group}/${o.namespace}/${o.name}`;
+}
+
+/** An edit's place, never its text: `env:operator/MULTUS_IMAGE`, `args:operator/1`, `data:images.json`, `image:operator`. */
+function editKey(e: OperandEdit): string {
+  return `${e.field}:${[e.container, e.key, e.index].filter((x) => x !== undefined).join('/')}`;
 }
 
 function isBad(co: OperatorConditions): boolean {
@@ -70,7 +85,9 @@ export function rootNodes(status: ClusterStatus, workspaces: readonly WorkspaceB
       : [{ kind: 'release', id: 'release', ...(status.release?.version ? { version: status.release.version } : {}), ...(status.release?.image ? { image: status.release.image } : {}), conditions: status.conditions } satisfies ClusterNode]),
     ...workspaces.map((build): ClusterNode => ({ kind: 'workspace', id: `workspace/${build.root}`, build })),
     ...(cv.length ? [] : [group('history', status.history.length, 0), group('overrides', status.overrides.length, 0)]),
-    ...(noPatched ? patched.map(unreadableNode) : [group('patched', status.patched.length, status.patched.filter((p) => p.rollout.state === 'failed').length, patched.length)]),
+    ...(noPatched && !status.operands.length
+      ? patched.map(unreadableNode)
+      : [group('patched', status.patched.length + status.operands.length, [...status.patched, ...status.operands].filter((p) => p.rollout.state === 'failed').length, patched.length)]),
     ...(cos.length ? cos.map(unreadableNode) : [group('clusterOperators', status.clusterOperators.length, status.clusterOperators.filter(isBad).length)]),
   ];
 }
@@ -87,6 +104,7 @@ export function childNodes(status: ClusterStatus, node: ClusterNode): ClusterNod
         case 'patched':
           return [
             ...status.patched.map((patched): ClusterNode => ({ kind: 'patched', id: `patched/${patched.kind === 'Deployment' ? '' : `${patched.kind}/`}${patched.namespace}/${patched.name}`, patched })),
+            ...status.operands.map((operand): ClusterNode => ({ kind: 'operand', id: `operand/${operand.component}`, operand })),
             ...unreadableOf(status, 'patched').map(unreadableNode),
           ];
         case 'clusterOperators':
@@ -104,8 +122,22 @@ export function childNodes(status: ClusterStatus, node: ClusterNode): ClusterNod
           image,
           ...(node.patched.originalImages[container] ? { original: node.patched.originalImages[container] } : {}),
         })),
+        ...node.patched.edits.filter((e) => e.field === 'env').map((edit): ClusterNode => ({ kind: 'edit', id: `${node.id}/${editKey(edit)}`, edit })),
         ...overridesOf(status, node.patched).map((override): ClusterNode => ({ kind: 'override', id: `${node.id}/override:${overrideKey(override)}`, override })),
       ];
+    case 'operand':
+      return [
+        ...node.operand.objects.map((object): ClusterNode => ({ kind: 'operandObject', id: `${node.id}/object/${object.kind}/${object.namespace}/${object.name}`, component: node.operand.component, object })),
+        ...node.operand.operands.map((run): ClusterNode => ({ kind: 'operandRun', id: `${node.id}/runs/${run.kind}/${run.namespace}/${run.name}`, component: node.operand.component, run })),
+      ];
+    case 'operandObject': {
+      const operand = status.operands.find((p) => p.component === node.component);
+      const override = status.overrides.find((o) => o.kind === node.object.kind && o.group === node.object.group && o.namespace === node.object.namespace && o.name === node.object.name);
+      return [
+        ...(override ? [{ kind: 'override', id: `${node.id}/override:${overrideKey(override)}`, override } satisfies ClusterNode] : []),
+        ...node.object.edits.map((edit): ClusterNode => ({ kind: 'edit', id: `${node.id}/${editKey(edit)}`, edit, ...(operand ? { payloadImage: operand.payloadImage, image: operand.image } : {}) })),
+      ];
+    }
     case 'workspace':
       return workspaceDetails(node);
     default:
@@ -120,7 +152,8 @@ export function overridesOf(status: ClusterStatus, patched: PatchedOperator): Cl
 
 /**
  * The row above `node` (undefined for a top-level row), for TreeView.reveal: looked up among the rows the view
- * shows, three levels deep (group, patched operator, its override and containers; workspace and its details). Pure.
+ * shows, three levels down (group, patched operator or operand, its override and containers or its objects and
+ * their overrides and edits; workspace and its details). Pure.
  */
 export function parentNode(status: ClusterStatus, node: ClusterNode, workspaces: readonly WorkspaceBuild[] = []): ClusterNode | undefined {
   let level = rootNodes(status, workspaces);
@@ -155,6 +188,8 @@ export function revealTarget(
       )
     : undefined;
   if (patched) return patched;
+  const operand = patchedGroup ? childNodes(status, patchedGroup).find((n) => n.kind === 'operand' && n.operand.component === component) : undefined;
+  if (operand) return operand;
   const cosGroup = roots.find((n) => n.kind === 'group' && n.group === 'clusterOperators');
   const co = cosGroup && clusterOperators.length ? childNodes(status, cosGroup).find((n) => n.kind === 'clusterOperator' && clusterOperators.includes(n.operator.name)) : undefined;
   return co ?? cosGroup ?? roots.find((n) => n.kind === 'unreadable' && n.unreadable.part === 'clusterOperators');
@@ -194,11 +229,15 @@ export function workspaceDetails(node: Extract<ClusterNode, { kind: 'workspace' 
 }
 
 /**
- * What okd.restoreOperator restores for a row: the operator of a patched row; `namespace/name` of a Deployment
- * override, `daemonset/namespace/name` of a DaemonSet override.
+ * What okd.restoreOperator restores for a row: the operator of a patched row; the component of an operand patch's
+ * rows and of the overrides it added; `namespace/name` of a Deployment override, `daemonset/namespace/name` of a
+ * DaemonSet override.
  */
 export function restoreTargetOf(node: ClusterNode): string | undefined {
   if (node.kind === 'patched') return node.patched.operator;
+  if (node.kind === 'operand') return node.operand.component;
+  if (node.kind === 'operandObject' || node.kind === 'operandRun') return node.component;
+  if (node.kind === 'override' && node.override.operand) return node.override.operand;
   if (node.kind === 'override' && isWorkloadOverride(node.override)) return workloadRef(node.override.kind, node.override.namespace, node.override.name);
   return undefined;
 }

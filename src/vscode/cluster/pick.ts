@@ -73,7 +73,7 @@ export interface SuggestedImage {
 }
 
 /** A suggested image, a recent one, or one typed (validated as a pullspec). */
-export async function pickImage(services: Services, target: OperatorTarget, suggested: readonly SuggestedImage[] = []): Promise<string> {
+export async function pickImage(services: Services, target: Pick<OperatorTarget, 'operator'> & { containers: readonly { image?: string }[] }, suggested: readonly SuggestedImage[] = []): Promise<string> {
   const offered = new Set(suggested.map((s) => s.image));
   const recent = recentImages(services).filter((i) => !offered.has(i));
   const typeOne = { label: '$(edit) Type an image pullspec...', image: undefined as string | undefined };

@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
+import { describeRestoredObject, type RestoredOperand } from '../../../core/cluster/operandRestore';
 import { describeRestoreOutcome, type RestoredOperator } from '../../../core/cluster/restore';
 import { formatOverride, isWorkloadOverride } from '../../../core/cluster/overrides';
 import { readClusterStatus } from '../../../core/cluster/status';
@@ -21,9 +22,15 @@ export function describeRestored(r: RestoredOperator): string {
 function describeComponentRestore(r: ComponentRestoreResult): string {
   const parts: string[] = [];
   if (r.restored && 'operator' in r.restored) parts.push(describeRestored(r.restored.operator));
-  if (r.restored && 'operand' in r.restored) parts.push(`Restored ${r.restored.operand.component}: ${r.restored.operand.objects.length} object(s) back to the payload.`);
+  if (r.restored && 'operand' in r.restored) parts.push(describeRestoredOperand(r.restored.operand));
   if (r.manifests) parts.push(`Its manifests: ${r.manifests.restored.length} object(s) back to the payload.`);
   return parts.join(' ');
+}
+
+/** An operand restore in one line: every object it put back, and the operand's workloads. */
+export function describeRestoredOperand(r: RestoredOperand): string {
+  const operands = r.operands.length ? `; ${r.operands.join(', ')} run the payload image again` : '';
+  return `Restored ${r.component}: ${r.objects.map(describeRestoredObject).join('; ')}${operands}${r.verified ? ', rolled out' : ''}.`;
 }
 
 /** The options both restore commands pass to core: payload reading, wait, timeout, and steps to log and progress. */
@@ -41,9 +48,11 @@ export function restoreOptions(services: Services, options: Record<string, unkno
 }
 
 /**
- * okd.restoreOperator: from a Cluster view row (override or patched operator), `{operator, wait?}` (component or
- * NAMESPACE/NAME, daemonset/NAMESPACE/NAME) or a string; otherwise a QuickPick of our patched operators and
- * Deployment and DaemonSet overrides. Returns the RestoredOperator.
+ * okd.restoreOperator: from a Cluster view row (override, patched operator, operand patch or one of its rows),
+ * `{operator, wait?}` (component or NAMESPACE/NAME, daemonset/NAMESPACE/NAME) or a string; otherwise a QuickPick of
+ * our patched operators and operands and Deployment and DaemonSet overrides. A component patched as an operand gets
+ * every object its patch edited back (and only the overrides it added removed). Returns the RestoredOperator, or
+ * the RestoredOperand of an operand.
  */
 export const restoreOperator: ClusterCommand = {
   id: 'okd.restoreOperator',
@@ -61,9 +70,10 @@ export const restoreOperator: ClusterCommand = {
           .filter((c) => !status.patched.some((p) => p.operator === c))
           .map((c) => ({ label: c, description: 'manifests applied by okd-dev', operator: c })),
         ...status.patched.map((p) => ({ label: p.operator, description: `${p.kind} ${p.namespace}/${p.name} · patched by okd-dev`, operator: p.operator })),
+        ...status.operands.map((p) => ({ label: p.component, description: `operand · ${p.objects.map((o) => `${o.kind} ${o.namespace}/${o.name}`).join(', ')} · patched by okd-dev`, operator: p.component })),
         ...status.overrides
           .filter(isWorkloadOverride)
-          .filter((o) => !status.patched.some((p) => p.kind === o.kind && p.namespace === o.namespace && p.name === o.name))
+          .filter((o) => !o.operand && !status.patched.some((p) => p.kind === o.kind && p.namespace === o.namespace && p.name === o.name))
           .map((o) => {
             const ref = workloadRef(o.kind, o.namespace, o.name);
             return { label: ref, description: `${o.kind} override ${o.ours ? '(okd-dev)' : '(not okd-dev)'}`, operator: ref };
