@@ -10,6 +10,8 @@ export const mainUsage = `okd-dev: release payloads, clusters and the operator i
 
 Usage:
   okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
+  okd-dev release info TAG|PULLSPEC --results [--stream STREAM] [--controller URL] [-o json]
+  okd-dev release upgrades [--channel CHANNEL] [--from VERSION] [--to VERSION] [--controller URL] [-o json]
   okd-dev release diff FROM TO [--commits] [-o json]
   okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
   okd-dev release extract --command=openshift-install|oc PULLSPEC [--command-os OS[/ARCH]] [--to DIR] [-o json]
