@@ -4,6 +4,8 @@ import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
 import { releaseExtract } from './commands/releaseExtract';
 import { releaseNew } from './commands/releaseNew';
+import { releaseResults } from './commands/releaseResults';
+import { releaseUpgrades } from './commands/releaseUpgrades';
 import { devCommand } from './commands/dev';
 import { clusterBundle } from './clusterBundle';
 import { mainUsage, UsageError } from './usage';
@@ -21,6 +23,13 @@ const commands: Record<string, Record<string, Command>> = {
   cluster: Object.fromEntries(['status', 'override', 'patch', 'restore', 'upgrade', 'can-pull', 'apply-manifests', 'restore-manifests'].map((verb) => [verb, clusterCommand(verb)])),
   dev: { loop: devCommand('loop'), which: devCommand('which') },
 };
+
+// Release controller results: `release info --results` asks the controller instead of the registry, and
+// `release upgrades` asks a channel's graph (releaseResults.ts, releaseUpgrades.ts).
+const releaseCommands = commands.release as Record<string, Command>;
+const registryInfo = releaseCommands.info as Command;
+releaseCommands.info = (argv) => (argv.includes('--results') ? releaseResults(argv) : registryInfo(argv));
+releaseCommands.upgrades = releaseUpgrades;
 
 async function main(argv: string[]): Promise<number> {
   const [group, verb, ...rest] = argv;

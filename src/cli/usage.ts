@@ -11,6 +11,8 @@ export const mainUsage = `okd-dev: release payloads, clusters and the operator i
 Usage:
   okd-dev release info [PULLSPEC...] [--changes-from OLD] [--pullspecs|--commits|--commit-urls|--operators|--size|--contents|--verify|--image-for NAME]
                        [-o json|name|pullspec|digest] [--include-images]
+  okd-dev release info TAG|PULLSPEC --results [--stream STREAM] [--controller URL] [-o json]
+  okd-dev release upgrades [--channel CHANNEL] [--from VERSION] [--to VERSION] [--controller URL] [-o json]
   okd-dev release diff FROM TO [--commits] [-o json]
   okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
   okd-dev release extract --command=openshift-install|oc PULLSPEC [--command-os OS[/ARCH]] [--to DIR] [-o json]

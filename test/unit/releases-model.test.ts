@@ -68,6 +68,7 @@ function fake(sources: Partial<ReleaseSources> = {}): Fake {
         if (url.includes('down')) throw new OkdError('unreachable', `release controller ${url} did not answer`);
         return { '4-scos-next': [], '4-scos-stable': [] };
       },
+      releaseResults: (_stream: string, tag: string) => Promise.resolve({ name: tag, phase: 'Accepted', blockingJobs: [], informingJobs: [], pendingJobs: [], upgradesTo: [], upgradesFrom: [] }),
     }),
     logger: silentLogger,
     withProgress: (title, task) => {

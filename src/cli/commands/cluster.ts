@@ -9,6 +9,8 @@ import { clusterRestore } from './clusterRestore';
 import { clusterStatus } from './clusterStatus';
 import { clusterUpgrade } from './clusterUpgrade';
 
+export { clusterUpgradeSource } from './clusterUpgradeSource';
+
 export const clusterCommands: Record<string, (argv: string[]) => Promise<void>> = {
   status: clusterStatus,
   override: clusterOverride,

@@ -4,6 +4,8 @@ import { CancelledError, type CancellationTokenLike, toAbortSignal } from '../ca
 import { OkdError } from '../errors';
 import { type Logger, redact, silentLogger } from '../log';
 import { describeNetworkError } from '../registry/retry';
+import { parseUpgradeGraph, type UpgradeGraph } from './graph';
+import { parseReleaseInfo, type ReleaseResults } from './results';
 
 /**
  * A client for the release controller API (openshift/release-controller, `pkg/release-controller/types.go`), the
@@ -100,7 +102,31 @@ export class ReleaseControllerClient {
     return streams;
   }
 
-  private async getJson(path: string, what: string, token?: CancellationTokenLike): Promise<unknown> {
+  /**
+   * `GET /api/v1/releasestream/<stream>/release/<tag>`: the tag's phase, verification jobs and upgrade results.
+   * The controller answers an unknown tag with 404 (text `unable to find release tag ..., it may have been deleted`).
+   */
+  async releaseResults(stream: string, tag: string, token?: CancellationTokenLike): Promise<ReleaseResults> {
+    const body = await this.getJson(`/api/v1/releasestream/${encodeURIComponent(stream)}/release/${encodeURIComponent(tag)}`, `release ${tag} in stream "${stream}"`, token, {
+      notFound: `check the tag and stream (okd-dev release info TAG --results finds the stream itself); the controller drops old tags, so ${tag} may have been deleted`,
+    });
+    const results = parseReleaseInfo(body);
+    if (!results) throw this.malformed(`release ${tag} of stream "${stream}"`, 'an object with "name" and "results"');
+    return results;
+  }
+
+  /** `GET /graph?channel=`: the channel's upgrade graph (Cincinnati JSON). */
+  async upgradeGraph(channel: string, token?: CancellationTokenLike): Promise<UpgradeGraph> {
+    const body = await this.getJson(`/graph?channel=${encodeURIComponent(channel)}`, `upgrade graph of channel "${channel}"`, token, {
+      badRequest: `the controller does not serve channel "${channel}"; its channels are stable, stable-<version>, prerelease[-<version>], nightly[-<version>]`,
+      notFound: 'check that the URL is a release controller or update server that serves /graph',
+    });
+    const graph = parseUpgradeGraph(body, channel);
+    if (!graph) throw this.malformed(`the upgrade graph of channel "${channel}"`, 'Cincinnati JSON with "nodes" and "edges"');
+    return graph;
+  }
+
+  private async getJson(path: string, what: string, token?: CancellationTokenLike, hints: { notFound?: string; badRequest?: string } = {}): Promise<unknown> {
     const url = this.baseUrl + path;
     const started = Date.now();
     const cancel = toAbortSignal(token);
@@ -137,13 +163,13 @@ export class ReleaseControllerClient {
       });
       this.logger.debug(redact(`release controller: GET ${url} -> ${res.status} (${text.length} bytes, ${Date.now() - started} ms)`));
       if (res.status === 404) {
-        throw new OkdError('not-found', `release controller ${this.host} has no ${what} (404 for GET ${path})`, 'check the stream name in okd.releaseControllers');
+        throw new OkdError('not-found', `release controller ${this.host} has no ${what} (404 for GET ${path})`, hints.notFound ?? 'check the stream name in okd.releaseControllers');
       }
       if (res.status !== 200) {
         throw new OkdError(
           res.status >= 500 ? 'unreachable' : 'failed',
           `release controller ${this.host} answered GET ${path} with ${res.status} ${httpStatusText(res.status)}${snippet(text)}`,
-          res.status >= 500 ? 'the controller has a problem; retry later' : 'check the URL in okd.releaseControllers',
+          res.status >= 500 ? 'the controller has a problem; retry later' : res.status === 400 && hints.badRequest ? hints.badRequest : 'check the URL in okd.releaseControllers',
         );
       }
       try {

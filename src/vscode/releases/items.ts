@@ -8,6 +8,7 @@ import { formatCreated, formatPlatform } from '../../core/release/render';
 import { manifestUri } from './documents';
 import type { ReleaseTreeNode } from './nodes';
 import { operatorComponent, operatorRowContext } from './operatorRows';
+import { renderResultsNode } from './results/items';
 
 const groupTitles = { operators: 'Operators', images: 'Images', manifests: 'Manifests', metadata: 'Metadata' } as const;
 const groupIcons = { operators: 'gear', images: 'file-media', manifests: 'files', metadata: 'info' } as const;
@@ -172,6 +173,11 @@ export function renderNode(node: ReleaseTreeNode, library: ReleaseLibrary): vsco
       }
       if (node.command) item.command = { command: node.command, title: node.message };
       item.contextValue = node.warning ? 'okd.warning' : 'okd.message';
+      break;
+    case 'results':
+    case 'resultsGroup':
+    case 'resultRow':
+      item = renderResultsNode(node);
       break;
   }
   item.id = node.id;

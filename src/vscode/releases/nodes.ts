@@ -1,4 +1,7 @@
 import type { Component, ManifestFile, Operator, Release, Workload, WorkloadContainer } from '../../core/release/model';
+import type { ResultsNode, ResultsGroupNode, ResultRowNode } from './results/nodes';
+
+export type { ResultsNode, ResultsGroupNode, ResultRowNode } from './results/nodes';
 
 /**
  * The nodes of the Release Explorer. Plain data (no vscode import): the model builds them, the tree provider renders
@@ -139,7 +142,10 @@ export type ReleaseTreeNode =
   | MetadataNode
   | ErrorNode
   | LoadMoreNode
-  | MessageNode;
+  | MessageNode
+  | ResultsNode
+  | ResultsGroupNode
+  | ResultRowNode;
 
 export const PINNED_ID = 'pinned';
 

@@ -47,11 +47,12 @@ export interface Sandbox {
 export const SANDBOX_RELEASE_REPOSITORY = 'okd/scos-release';
 export const SANDBOX_CONTENT_REPOSITORY = 'okd/scos-content';
 
-/** The demo releases: 4.19.0-okd-scos.0, then .1 with two operators at new commits, and an ec of 4.20. */
+/** The demo releases: 4.19.0-okd-scos.0, then .1 with two operators at new commits, and an ec of 4.20 (rejected). */
 const demo = [
   { version: '4.19.0-okd-scos.0', stream: '4-scos-stable', phase: 'Accepted' as const, changed: [] as string[], previous: [] as string[] },
   { version: '4.19.0-okd-scos.1', stream: '4-scos-stable', phase: 'Accepted' as const, changed: ['cluster-image-registry-operator', 'cluster-monitoring-operator'], previous: ['4.19.0-okd-scos.0'] },
-  { version: '4.20.0-okd-scos.ec.1', stream: '4-scos-next', phase: 'Ready' as const, changed: ['cluster-samples-operator'], previous: ['4.19.0-okd-scos.1'] },
+  // Rejected: a blocking job failed (the controller's results, releaseResults.ts).
+  { version: '4.20.0-okd-scos.ec.1', stream: '4-scos-next', phase: 'Rejected' as const, changed: ['cluster-samples-operator'], previous: ['4.19.0-okd-scos.1'] },
 ];
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;

@@ -2,6 +2,7 @@ import type { CancellationTokenLike } from '../../../core/cancel';
 import type { Logger } from '../../../core/log';
 import type { ReleaseLibrary } from '../../../core/release/library';
 import type { ReleaseStreamTags } from '../../../core/releasecontroller/client';
+import type { ReleaseResults } from '../../../core/releasecontroller/results';
 
 export interface ReleaseSources {
   controllers: { url: string; streams: string[] }[];
@@ -17,6 +18,7 @@ export interface ReleaseTreeDeps {
   controller(url: string): {
     streamTags(stream: string, options: object, token?: CancellationTokenLike): Promise<ReleaseStreamTags>;
     releaseStreams(kind: 'accepted', token?: CancellationTokenLike): Promise<Record<string, string[]>>;
+    releaseResults(stream: string, tag: string, token?: CancellationTokenLike): Promise<ReleaseResults>;
   };
   logger: Logger;
   /** Runs a read so the view shows that it is busy. */

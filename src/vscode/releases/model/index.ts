@@ -8,6 +8,7 @@ import type { ReleaseTreeDeps } from './deps';
 import { PinnedReleases } from './pinned';
 import { ReleaseRepositories } from './repositories';
 import { NodeStore } from './store';
+import { ReleaseResultsRows } from '../results/model';
 
 export type { ReleaseSources, ReleaseTreeDeps } from './deps';
 export { metadataRows, type MetadataRow } from './metadata';
@@ -28,6 +29,7 @@ export class ReleaseTreeModel {
   private readonly repositories: ReleaseRepositories;
   private readonly pinned: PinnedReleases;
   private readonly contents: ReleaseContents;
+  private readonly results: ReleaseResultsRows;
 
   constructor(private readonly deps: ReleaseTreeDeps) {
     this.store = new NodeStore(deps);
@@ -35,6 +37,7 @@ export class ReleaseTreeModel {
     this.repositories = new ReleaseRepositories(this.store, deps);
     this.pinned = new PinnedReleases(this.store, deps);
     this.contents = new ReleaseContents(this.store, deps);
+    this.results = new ReleaseResultsRows(this.store, deps);
   }
 
   isEmpty(): boolean {
@@ -132,8 +135,15 @@ export class ReleaseTreeModel {
         return this.controllers.streamChildren(node);
       case 'repository':
         return this.repositories.children(node);
-      case 'release':
-        return this.contents.releaseChildren(node);
+      case 'release': {
+        // A tag a controller lists has its Results first, read only when that row is expanded.
+        const results = this.results.resultsNode(node);
+        return results ? this.contents.releaseChildren(node).then((children) => [results, ...children]) : this.contents.releaseChildren(node);
+      }
+      case 'results':
+        return this.results.children(node);
+      case 'resultsGroup':
+        return Promise.resolve([...node.rows]);
       case 'group':
       case 'operator':
       case 'operatorManifests':
