@@ -10,7 +10,7 @@ export const mainUsage = `okd-dev: release payloads, clusters and the operator i
 
 Usage:
   okd-dev release info PULLSPEC [--pullspecs|--commits|--commit-urls|--operators] [-o json]
-  okd-dev release diff FROM TO [--commits] [-o json]
+  okd-dev release diff FROM TO [--commits] [--changelog] [-o json|markdown]
   okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
   okd-dev release extract --command=openshift-install|oc PULLSPEC [--command-os OS[/ARCH]] [--to DIR] [-o json]
   okd-dev cluster status [-o json]
