@@ -109,7 +109,7 @@ async function clone(url: string, gitDir: string, options: EnsureCommitsOptions)
 }
 
 function unreachable(url: string, message: string, verb: 'clone' | 'fetch'): OkdError {
-  const notFound = /not found|does not exist|no such repository|not appear to be a git repository/i.test(message);
+  const notFound = /not found|does not exist|no such repository|not exported|not appear to be a git repository/i.test(message);
   const auth = /authentication|could not read username|terminal prompts disabled|permission denied/i.test(message);
   const hint = notFound
     ? 'check the image\'s io.openshift.build.source-location: the repository may have moved or been deleted'
