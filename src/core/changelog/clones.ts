@@ -45,6 +45,9 @@ export class RepositoryClones {
     const gitDir = this.pathFor(url);
     const logger = options.logger ?? silentLogger;
     const git = (args: string[], network = false) => runGit(args, { gitDir, token: options.token, logger, network });
+    // Reading needs no lock: git writes objects before the refs that name them, so a clone being fetched into is
+    // always whole. Only a clone or a fetch takes it.
+    if ((await isRepository(gitDir)) && (await missingCommits(git, commits)).length === 0) return { gitDir, action: 'none' };
     return withLock(
       `${gitDir}.lock`,
       async () => {
@@ -130,8 +133,11 @@ async function isRepository(gitDir: string): Promise<boolean> {
 
 /** The commits not in the clone. `--missing=allow-any` keeps git from fetching a missing one lazily. */
 async function missingCommits(git: (args: string[]) => Promise<{ code: number }>, commits: string[]): Promise<string[]> {
+  const unique = [...new Set(commits)];
+  // All at once first: the usual answer, from a warm clone, is "all there".
+  if ((await git(['rev-list', '--no-walk', '--missing=allow-any', ...unique.map((c) => `${c}^{commit}`), '--'])).code === 0) return [];
   const missing: string[] = [];
-  for (const commit of new Set(commits)) {
+  for (const commit of unique) {
     const result = await git(['rev-list', '--no-walk', '--missing=allow-any', `${commit}^{commit}`, '--']);
     if (result.code !== 0) missing.push(commit);
   }

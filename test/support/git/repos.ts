@@ -48,6 +48,31 @@ export class SourceRepository {
     return this.git(['rev-parse', ref]);
   }
 
+  /**
+   * `count` commits on main changing files spread over `files` paths in 50 folders (a vendor tree), written with
+   * `git fast-import` in one go: the size of a real operator repository's history without a process per commit.
+   */
+  importHistory(count: number, files: number): void {
+    const parts: string[] = [];
+    for (let i = 0; i < count; i++) {
+      this.clock += 60;
+      const message = `Vendor update ${i}\n`;
+      const content = `package mod${i % 50}\n\n// revision ${i}\n${'// filler line of a vendored source file\n'.repeat(20 + (i % 40))}`;
+      parts.push(
+        'commit refs/heads/main',
+        `committer Dev <dev@example.com> ${this.clock} +0000`,
+        `data ${Buffer.byteLength(message)}`,
+        message,
+        ...(i === 0 ? [`from ${this.head()}`] : []),
+        `M 100644 inline vendor/mod${i % 50}/file${i % files}.go`,
+        `data ${Buffer.byteLength(content)}`,
+        content,
+      );
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: this.work, input: parts.join('\n') + '\n', env: { PATH: process.env.PATH, HOME: this.work, GIT_CONFIG_NOSYSTEM: '1' } });
+    this.git(['reset', '--quiet', '--hard', 'main']);
+  }
+
   /** A commit on the current branch changing one file; returns its id. */
   commit(subject: string, body = ''): string {
     const file = path.join(this.work, 'CHANGES');
