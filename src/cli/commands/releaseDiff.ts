@@ -1,4 +1,4 @@
-import { fromAbortSignal } from '../../core/cancel';
+import { CancelledError, fromAbortSignal } from '../../core/cancel';
 import { readChangelog } from '../../core/changelog/changelog';
 import { changelogJson, renderChangelogMarkdown, renderChangelogText } from '../../core/changelog/render';
 import { OkdError } from '../../core/errors';
@@ -56,6 +56,10 @@ export async function releaseDiff(argv: string[]): Promise<void> {
       logger: context.logger,
       onProgress: (message, done, total) => context.progress(`changelog ${done}/${total}: ${message}`),
     });
+  } catch (err) {
+    // Ctrl+C: every git this run started is killed (its process group) before this is thrown.
+    if (err instanceof CancelledError) throw new CancelledError('reading the changelog');
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     context.progress('');
