@@ -25,6 +25,9 @@
  * - proxyBytesRatio, proxyColdMs: one cold read through squid (HTTP_PROXY), bytes as bytesRatio counts them;
  * - redirectBytesRatio, redirectColdMs: one cold read through a front that redirects blobs (307) to a CDN host, as
  *   quay.io does; bytes are the front's plus the CDN's, over the same three objects.
+ * - changelogFirstMs, changelogSecondMs, changelogSecondVsFirst, changelogDiffOnlyMs: `release diff --changelog` of
+ *   two cached releases with 10 changed components on local repositories served by git daemon, first run (blobless
+ *   clones) and second (warm clones), and `release diff` alone; see bench/release-changelog.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,6 +39,7 @@ import { pushTestPayload } from '../test/support/payload/build';
 import { startSquid } from '../test/support/proxy/squid';
 import { blobDataPath, startRegistry, startTcpProxy, type TestRegistry } from '../test/support/registry';
 import { startRegistryFront } from '../test/support/registry/front';
+import { benchChangelog } from './release-changelog';
 
 /** A link to a registry elsewhere: 100 Mbit/s towards the client, 20 ms round trip. */
 const LINK = { bytesPerSecond: 100e6 / 8, rttMs: 20 };
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
       diff.push(result.ms);
     }
     log(`warm release info: ${warm.map((ms) => ms.toFixed(0)).join(', ')} ms; release diff: ${diff.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    const changelog = await benchChangelog(registry);
     const line = {
       coldVsSkopeo: +(median(ours) / median(theirs)).toFixed(3),
       bytesRatio: +bytesRatio.toFixed(3),
@@ -210,6 +215,7 @@ async function main(): Promise<void> {
       proxyColdMs: Math.round(viaProxy.ms),
       redirectBytesRatio: +viaCdn.bytesRatio.toFixed(3),
       redirectColdMs: Math.round(viaCdn.ms),
+      ...changelog,
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {

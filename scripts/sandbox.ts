@@ -75,13 +75,17 @@ async function main(): Promise<void> {
     say(`test cluster ${sandbox.cluster.cluster.url} runs ${sandbox.cluster.release.version}; kubeconfig ${sandbox.cluster.kubeconfig}`);
     say(`  try: KUBECONFIG=${sandbox.cluster.kubeconfig} node dist/cli.js cluster status --insecure`);
   }
+  const gitEnv = Object.entries(sandbox.gitEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  say(`source repositories of ${[...sandbox.sources.commits.keys()].join(', ')}: ${sandbox.sources.daemon.url} (as https://github.com/openshift/...)`);
+  say(`  try: ${gitEnv} node dist/cli.js release diff ${sandbox.releases[0]} ${sandbox.releases[1]} --insecure --changelog`);
 
   let editor: CodeServer | undefined;
   if (!values['no-editor']) {
     const vsix = path.resolve(__dirname, '..', 'dist', 'okd-operator-dev.vsix');
     if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run npm start (it packages the extension first)`);
     say('starting VS Code (code-server) with the packaged extension; the first run installs code-server (a few minutes)...');
-    editor = await startCodeServer({ workspace, installExtensions: [vsix], settings, ...(port ? { port } : {}) });
+    // The sandbox's git daemon stands in for github.com in the editor's git (Compare's changelog), not in the user's.
+    editor = await startCodeServer({ workspace, installExtensions: [vsix], settings, env: sandbox.gitEnv, ...(port ? { port } : {}) });
     cleanups.push(() => (editor as CodeServer).stop());
     say(`\nOpen ${editor.folderUrl(workspace)} in a browser. Ctrl+C stops everything.\n`);
   }

@@ -53,6 +53,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }
+    // Ctrl+C that a command turned into a cancel: the shell's exit code for SIGINT.
+    if ((err as Error)?.name === 'CancelledError') {
+      process.stderr.write(`okd-dev: ${redact((err as Error).message)}\n`);
+      return 130;
+    }
     process.stderr.write(`error: ${redact(describeError(err))}\n`);
     if (process.env.OKD_DEV_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return 1;

@@ -13,7 +13,7 @@ Usage:
                        [-o json|name|pullspec|digest] [--include-images]
   okd-dev release info TAG|PULLSPEC --results [--stream STREAM] [--controller URL] [-o json]
   okd-dev release upgrades [--channel CHANNEL] [--from VERSION] [--to VERSION] [--controller URL] [-o json]
-  okd-dev release diff FROM TO [--commits] [-o json]
+  okd-dev release diff FROM TO [--commits] [--changelog] [-o json|markdown]
   okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
   okd-dev release extract --command=openshift-install|oc PULLSPEC [--command-os OS[/ARCH]] [--to DIR] [-o json]
   okd-dev cluster status [-o json]

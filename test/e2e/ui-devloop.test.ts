@@ -16,7 +16,7 @@ import { SAMPLE_COMPONENT } from '../support/sample-operator';
 import type { Browser } from './support/browser';
 import { repoRoot } from './support/codeServer';
 import { type SandboxEditor, startSandboxEditor } from './support/sandboxEditor';
-import { openFile, openViewContainer, screenshot, until, withScreenshotOnFailure } from './support/ui';
+import { contextAction, openFile, openViewContainer, screenshot, until, withScreenshotOnFailure } from './support/ui';
 
 let sandbox: Sandbox | undefined;
 let root: string | undefined;
@@ -89,14 +89,6 @@ async function inlineAction(row: Locator, title: string): Promise<void> {
   const action = row.locator(`.actions .action-label[aria-label="${title}"]`);
   await action.waitFor({ state: 'visible', timeout: 30_000 });
   await action.click();
-}
-
-/** Right-clicks `row` and runs `title` from its context menu. */
-async function contextAction(page: Page, row: Locator, title: string): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page.locator('.context-view .monaco-menu .action-item').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${title}$`) }) });
-  await item.first().waitFor({ state: 'visible', timeout: 30_000 });
-  await item.first().click();
 }
 
 void test('The loop in the editor: edit the Go file, Build, Push & Patch from the operator row, the Cluster view shows the new image rolled out, Restore', { timeout: 420_000 }, async (t) => {

@@ -177,7 +177,7 @@ function operatorsSection(release: Release): string {
 }
 
 /** oc orders Component Versions with kubernetes and machine-os first, then by name (byte order, as Go sorts). */
-function orderedVersionKeys(keys: string[]): string[] {
+export function orderedVersionKeys(keys: string[]): string[] {
   const rank = (k: string) => (k === 'kubernetes' ? 0 : k === 'machine-os' ? 1 : 2);
   return [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -5,6 +5,7 @@ import type { Release } from '../../core/release/model';
 import { ReleaseControllerClient } from '../../core/releasecontroller/client';
 import type { Services } from '../services';
 import { pinRelease, readSettings, unpinRelease } from '../settings';
+import { ChangelogDocuments } from './changelog';
 import { ReleaseDocuments } from './documents';
 import { ReleaseTreeModel, type ReleaseSources } from './model';
 import { type ReleaseNode, releaseNodeOf, type ReleaseTreeNode } from './nodes';
@@ -31,6 +32,8 @@ export class ReleaseExplorer implements vscode.Disposable {
   readonly model: ReleaseTreeModel;
   readonly provider: ReleasesTreeProvider;
   readonly view: vscode.TreeView<ReleaseTreeNode>;
+  /** Changelog documents Compare opens. */
+  readonly changelogs: ChangelogDocuments;
   private readonly scheduler: RefreshScheduler;
   private readonly controllers = new Map<string, ReleaseControllerClient>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -66,10 +69,12 @@ export class ReleaseExplorer implements vscode.Disposable {
       },
     );
     const documents = new ReleaseDocuments(services.library);
+    this.changelogs = new ChangelogDocuments(services.library, () => services.cache().dir, logger);
     this.disposables.push(
       this.view,
       this.provider,
       ...documents.register(),
+      ...this.changelogs.register(),
       this.view.onDidChangeVisibility((e) => {
         if (e.visible) this.scheduler.viewBecameVisible();
       }),

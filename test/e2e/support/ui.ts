@@ -92,6 +92,14 @@ export async function runCommand(page: Page, title: string, timeoutMs = DEFAULT_
   if (!options.asks) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT });
 }
 
+/** Right-clicks `row` and runs `title` from its context menu. */
+export async function contextAction(page: Page, row: Locator, title: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .monaco-menu .action-item').filter({ has: page.locator('.action-label', { hasText: exactly(title) }) });
+  await item.first().waitFor({ state: 'visible', timeout: 30_000 });
+  await item.first().click();
+}
+
 /** Opens a workspace file in an editor through quick open (Ctrl+P). */
 export async function openFile(page: Page, relativePath: string): Promise<void> {
   await page.keyboard.press('Control+P');

@@ -56,7 +56,8 @@ export async function startWorld(): Promise<World> {
     sandbox,
     info,
     settings: { ...sandbox.settings, 'okd.cacheDir': cacheDir },
-    env: { OKD_E2E_SANDBOX: JSON.stringify(info) },
+    // git's url.<base>.insteadOf for the sandbox's source repositories: Compare's changelog reads them.
+    env: { OKD_E2E_SANDBOX: JSON.stringify(info), ...sandbox.gitEnv },
     workspace,
     stop: () => sandbox.stop(),
   };

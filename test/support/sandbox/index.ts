@@ -8,6 +8,7 @@ import { pushTestPayload, type TestPayload } from '../payload/build';
 import { startRegistry, type TestRegistry } from '../registry';
 import { pushComponentImages, standInInstallerBinary } from './componentImages';
 import { type ControllerTag, type FakeReleaseController, startReleaseController } from './releaseController';
+import { type SandboxSources, startSandboxSources } from './sourceRepositories';
 
 export interface SandboxOptions {
   /** Ports to listen on (0 or absent: any free port). */
@@ -39,6 +40,13 @@ export interface Sandbox {
   streams: { name: string; tags: ControllerTag[] }[];
   /** The test cluster (a real control plane whose CVO runs a payload from this registry), unless noCluster. */
   cluster?: SandboxCluster;
+  /** The git daemon serving a few components' source repositories as https://github.com/openshift/<component>. */
+  sources: SandboxSources;
+  /**
+   * Environment for the editor (code-server and its extension host) and CLI runs: git's url.<base>.insteadOf sending
+   * https://github.com/ to the sources' git daemon, so changelogs read the sandbox's repositories.
+   */
+  gitEnv: Record<string, string>;
   /** okd.* user settings that point the extension at this sandbox. */
   settings: Record<string, unknown>;
   stop(): Promise<void>;
@@ -85,16 +93,29 @@ function commitFor(version: string, tag: FixtureTag): string {
  * fixtures with their component images, and a release controller API listing them in streams.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const sources = await startSandboxSources(demo.length);
+  try {
+    return await startSandboxServing(sources, options);
+  } catch (err) {
+    await sources.stop();
+    throw err;
+  }
+}
+
+async function startSandboxServing(sources: SandboxSources, options: SandboxOptions): Promise<Sandbox> {
   const registryHandle = await startRegistry(options.registryPort ? { port: options.registryPort } : {});
   const registry = registryHandle.host;
   const client = new RegistryClient({ insecure: [registry] });
   let tags = fixtureTags();
   const payloads: TestPayload[] = [];
   const streamTags = new Map<string, ControllerTag[]>();
-  for (const release of demo) {
-    tags = tags.map((tag) =>
-      release.changed.includes(tag.name) ? { ...tag, annotations: { ...tag.annotations, 'io.openshift.build.commit.id': commitFor(release.version, tag) } } : tag,
-    );
+  for (const [index, release] of demo.entries()) {
+    tags = tags.map((tag) => {
+      // A served component is labelled with its repository's commit for this release; the others get made-up ones.
+      const served = sources.commits.get(tag.name)?.[index];
+      const commit = served ?? (release.changed.includes(tag.name) ? commitFor(release.version, tag) : undefined);
+      return commit ? { ...tag, annotations: { ...tag.annotations, 'io.openshift.build.commit.id': commit } } : tag;
+    });
     const images = await pushComponentImages(tags, {
       client,
       registry,
@@ -140,6 +161,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     payloads,
     streams: [...streamTags].map(([name, list]) => ({ name, tags: list })),
     ...(cluster ? { cluster } : {}),
+    sources,
+    gitEnv: sources.env,
     settings: {
       ...(cluster ? { 'okd.kubeconfig': cluster.kubeconfig } : {}),
       'okd.releaseControllers': [{ url: controller.url, streams: [...streamTags.keys()] }],
@@ -151,6 +174,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await cluster?.cluster.stop();
       await controller.stop();
       await registryHandle.stop();
+      await sources.stop();
     },
   };
 }

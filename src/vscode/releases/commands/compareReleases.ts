@@ -1,16 +1,21 @@
 import vscode = require('vscode');
-import { OkdError } from '../../../core/errors';
+import { CancelledError } from '../../../core/cancel';
+import { describeError, OkdError } from '../../../core/errors';
+import type { Release } from '../../../core/release/model';
 import { compareReleaseTags } from '../../../core/release/tags';
 import { asNode, releaseArgument } from '../args';
+import { changelogMarkdown, changelogUri } from '../changelog';
 import { releaseDiffUri } from '../documents';
 import { releaseNodeOf } from '../nodes';
 import { pickRelease } from '../pick';
+import type { ReleaseExplorer } from '../explorer';
 import type { ReleaseCommand } from './types';
 
 /**
  * okd.compareReleases (release, [other]): `oc adm release info --commits OLD NEW` as a read-only document. With two
  * releases selected in the tree they are compared; otherwise the other one is picked or typed. The older release
- * (by version) is FROM.
+ * (by version) is FROM. The changelog of the changed components (their merged pull requests, with links) is then read
+ * with a cancellable progress notification and opened beside it, unless okd.compareReleases.changelog is off.
  */
 export const compareReleases: ReleaseCommand = {
   id: 'okd.compareReleases',
@@ -41,6 +46,30 @@ export const compareReleases: ReleaseCommand = {
     if (!from || !to) return undefined;
     const document = await vscode.workspace.openTextDocument(releaseDiffUri(from.pullSpec, from.release.version, to.pullSpec, to.release.version));
     await vscode.window.showTextDocument(document, { preview: true });
+    if (vscode.workspace.getConfiguration('okd').get<boolean>('compareReleases.changelog', true)) {
+      // Not awaited: the diff is there to read while the repositories are cloned or fetched.
+      void showChangelog(explorer, from, to);
+    }
     return document.uri.toString();
   },
 };
+
+/** Reads the changelog with progress (cancel kills git) and opens it beside the diff; failures go to the log and a toast. */
+async function showChangelog(explorer: ReleaseExplorer, from: { pullSpec: string; release: Release }, to: { pullSpec: string; release: Release }): Promise<void> {
+  const logger = explorer.services.logger;
+  const uri = changelogUri(from.pullSpec, from.release.version, to.pullSpec, to.release.version);
+  try {
+    const text = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Changelog ${from.release.version} to ${to.release.version}`, cancellable: true },
+      (progress, token) =>
+        changelogMarkdown(from.release, to.release, explorer.services.cache().dir, token, logger, (message, done, total) => progress.report({ message: `${done}/${total} repositories: ${message}` })),
+    );
+    explorer.changelogs.set(uri, text);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: true });
+  } catch (err) {
+    if (err instanceof CancelledError) return logger.info(`okd.compareReleases: changelog cancelled`);
+    logger.error(`okd.compareReleases: changelog: ${describeError(err)}`);
+    void vscode.window.showErrorMessage(`Changelog ${from.release.version} to ${to.release.version}: ${describeError(err)}`);
+  }
+}
