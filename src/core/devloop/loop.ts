@@ -8,6 +8,7 @@ import type { Builder, BuildSettings } from '../build/settings';
 import { detectContainerTool } from '../build/tools';
 import type { CancellationTokenLike } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
+import type { ClusterPushTarget } from '../cluster/clusterRegistry';
 import { type PatchOperatorResult, patchOperator, readClusterRelease } from '../cluster/patch';
 import { type RolloutState, waitForRollout } from '../cluster/rollout';
 import { OkdError } from '../errors';
@@ -33,6 +34,7 @@ import {
   sameCommand,
   startEarlyBuild,
 } from './earlyBuild';
+import { clusterRegistryTarget, podImage } from './clusterTarget';
 import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
 
@@ -49,7 +51,7 @@ export interface DevLoopOptions {
   release?: string;
   /** The component, when the checkout builds several. */
   component?: string;
-  /** The dev repository (`quay.io/me/okd-dev`). */
+  /** The dev repository (`quay.io/me/okd-dev`); empty with a cluster: the cluster's own registry, when its route is exposed. */
   to: string;
   settings?: BuildSettings;
   /** Where to patch; without it (or with patch: false) the loop ends after the push. */
@@ -85,6 +87,8 @@ export interface DevLoopResult {
   patch?: Pick<PatchOperatorResult, 'image' | 'overrideAdded'> & { namespace: string; name: string; containers: string[] };
   rollout?: RolloutState;
   restore?: RestoreHint;
+  /** Set when the image went to the cluster's own registry: its route (pushed to) and internal hostname (pulled from). */
+  clusterRegistry?: { route: string; internal: string };
   stages: DevLoopStage[];
 }
 
@@ -120,6 +124,8 @@ export interface Prepared {
   tag: string;
   labels: Record<string, string>;
   now: Date;
+  /** Set when the image goes to the cluster's own registry (no dev repository). */
+  clusterRegistry?: ClusterPushTarget;
 }
 
 /**
@@ -259,6 +265,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       ...(uploadedBytes !== undefined ? { uploadedBytes } : {}),
       ...(layer ? { layer } : {}),
       ...(crossRegistry !== undefined ? { crossRegistry } : {}),
+      ...(prepared.clusterRegistry ? { clusterRegistry: { route: prepared.clusterRegistry.registry.route, internal: prepared.clusterRegistry.registry.internal } } : {}),
       stages: tracker.stages,
     };
     if (!patching || !options.cluster) {
@@ -271,7 +278,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     tracker.start('patch', `${workspace.match.component} to ${image}`);
     const patched = await patchOperator(cluster, {
       operator: workspace.match.component,
-      image,
+      image: podImage(image, prepared.clusterRegistry),
       registry: options.client,
       cache,
       platform: options.platform,
@@ -304,7 +311,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
 }
 
 async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: StageTracker): Promise<Prepared> {
-  const to = parseDevRepository(options.to);
+  // No dev repository and a cluster: the cluster's own registry (resolved once the component is known).
+  const toRepository = options.to || !options.cluster ? parseDevRepository(options.to) : undefined;
   const readingRelease = (async (): Promise<{ release: Release; releaseImage: string }> => {
     if (options.release) {
       const release = await readRelease(options.release, { registry: options.client, cache, platform: options.platform, token: options.token, logger: options.logger });
@@ -330,6 +338,11 @@ async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: St
   tracker.detail(`reading ${workspace.match.component} image ${pullSpec}`);
   const component = await readSourceImage(options.client, ref, options.platform, options.token);
   const now = (options.now ?? (() => new Date()))();
+  const clusterRegistry = toRepository ? undefined : await clusterRegistryTarget(options.cluster as ClusterClient, options.client, release, workspace.match.component, (l) => {
+    tracker.detail(l);
+    options.onLine?.(l);
+  });
+  const to = toRepository ?? (clusterRegistry as ClusterPushTarget).to;
   return {
     release,
     releaseImage,
@@ -339,6 +352,7 @@ async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: St
     tag: devTag(workspace.match.component, workspace.git.commit, workspace.git.dirty, now),
     labels: devLabels(workspace),
     now,
+    ...(clusterRegistry ? { clusterRegistry } : {}),
   };
 }
 
