@@ -169,7 +169,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       return fail(err);
     });
     const { workspace, component, to, tag, labels } = prepared;
-    tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}`);
+    const toCluster = prepared.clusterRegistry ? `; no dev repository set: pushing to the cluster's own registry ${to.registry}/${to.repository}` : '';
+    tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}${toCluster}`);
 
     let image: string;
     let tagPullSpec = `${to.registry}/${to.repository}:${tag}`;
