@@ -135,11 +135,8 @@ func prepareImageRegistryObjects(ctx context.Context, kube kubernetes.Interface,
 	}
 	for _, r := range imageRegistryClusterRoles() {
 		r := r
-		if err := retryTransient(ctx, "ClusterRole", func() error {
+		if err := createOnce(ctx, "ClusterRole", func() error {
 			_, err := kube.RbacV1().ClusterRoles().Create(ctx, r, metav1.CreateOptions{})
-			if apierrors.IsAlreadyExists(err) {
-				return nil
-			}
 			return err
 		}); err != nil {
 			return fmt.Errorf("ClusterRole %s: %w", r.Name, err)
@@ -160,11 +157,8 @@ func prepareImageRegistryObjects(ctx context.Context, kube kubernetes.Interface,
 		"metadata": map[string]any{"name": "cluster"},
 		"spec":     map[string]any{"managementState": "Managed", "defaultRoute": defaultRoute, "replicas": int64(1)},
 	}}
-	if err := retryTransient(ctx, "image registry config", func() error {
+	if err := createOnce(ctx, "image registry config", func() error {
 		_, err := dyn.Resource(gvrImageRegistryConfig).Create(ctx, opConfig, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			return nil
-		}
 		return err
 	}); err != nil {
 		return err
@@ -173,16 +167,23 @@ func prepareImageRegistryObjects(ctx context.Context, kube kubernetes.Interface,
 		"apiVersion": "config.openshift.io/v1", "kind": "Image",
 		"metadata": map[string]any{"name": "cluster"}, "spec": map[string]any{},
 	}}
-	if err := retryTransient(ctx, "image config", func() error {
+	if err := createOnce(ctx, "image config", func() error {
 		_, err := dyn.Resource(gvrImageConfig).Create(ctx, imgConfig, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			return nil
-		}
 		return err
 	}); err != nil {
 		return err
 	}
 	return retryTransient(ctx, "image config status", func() error { return syncImageConfigStatus(ctx, dyn, reg) })
+}
+
+// createOnce creates an object unless it exists, retrying while the API server starts.
+func createOnce(ctx context.Context, what string, create func() error) error {
+	return retryTransient(ctx, what, func() error {
+		if err := create(); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		return nil
+	})
 }
 
 // syncImageConfigStatus publishes the hostnames as the registry operator does.

@@ -393,7 +393,9 @@ func (c *registryClient) do(ctx context.Context, method string, ref imageRef, re
 	scope := "repository:" + ref.Repository + ":pull"
 	user := ""
 	if cred != nil {
-		user = cred.Username
+		// Several credentials share a user name (every ServiceAccount's is "serviceaccount"): the password tells them apart.
+		sum := sha256.Sum256([]byte(cred.Password + "\x00" + cred.IdentityToken))
+		user = cred.Username + "|" + hex.EncodeToString(sum[:8])
 	}
 	send := func(auth string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, method, u, nil)
