@@ -84,7 +84,17 @@ export async function kubeconfigBearerToken(client: ClusterClient): Promise<stri
 /** `oc registry login` for this process only: `registry` (the client) may push to the route with the user's token. */
 export async function loginToClusterRegistry(client: ClusterClient, registry: RegistryClient, target: ClusterRegistry): Promise<void> {
   const token = await kubeconfigBearerToken(client);
-  registry.addSession(target.route, { username: 'user', password: token, source: `the token of context ${client.context} (as oc registry login)` }, target.caPem);
+  registry.addSession(
+    target.route,
+    {
+      username: 'user',
+      password: token,
+      source: `the token of context ${client.context} (as oc registry login)`,
+      // The cluster's registry answers 401 both for a token it refuses and for a missing right (it never says 403).
+      rejectedHint: `log in again (\`oc login\`), and check that user ${client.user} may push there (\`oc policy add-role-to-user system:image-pusher ${client.user} -n NAMESPACE\`), or set a dev repository to push to (--to REGISTRY/REPOSITORY)`,
+    },
+    target.caPem,
+  );
 }
 
 export interface ClusterPushTarget {

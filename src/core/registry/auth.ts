@@ -246,7 +246,7 @@ export class Authenticator {
     return new OkdError(
       'unauthorized',
       `credentials for ${registry} were rejected (from ${credentials.source})`,
-      `log in again with \`podman login ${registry}\`, or pass the right file with --registry-config`,
+      credentials.rejectedHint ?? `log in again with \`podman login ${registry}\`, or pass the right file with --registry-config`,
     );
   }
 

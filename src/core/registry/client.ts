@@ -95,7 +95,7 @@ export class RegistryClient {
    * Logs in to `registry` for this client's lifetime only, as `oc registry login` does but without writing an auth
    * file: `credentials` answer before any auth file, and `caPem` (when given) is trusted for its certificate.
    */
-  addSession(registry: string, credentials: { username: string; password: string; source: string }, caPem?: string): void {
+  addSession(registry: string, credentials: { username: string; password: string; source: string; rejectedHint?: string }, caPem?: string): void {
     this.ctx.auth.addSession(registry, { ...credentials, key: registry });
     if (caPem) this.ctx.transport.trustForRegistry(registry, caPem);
   }

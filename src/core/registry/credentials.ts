@@ -17,6 +17,8 @@ export interface Credentials {
   key: string;
   /** Set when a credential helper answered: its answer may change without any file changing. */
   helper?: string;
+  /** What to do when the registry refuses them, for credentials that do not come from a login file. */
+  rejectedHint?: string;
 }
 
 /** What a lookup found: credentials, and/or a helper that failed (reported when the registry refuses access). */
