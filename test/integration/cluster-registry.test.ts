@@ -114,11 +114,11 @@ describe('the cluster\'s own image registry', { timeout: 900_000 }, () => {
     assert.equal((JSON.parse(inspect.stdout) as { Labels: Record<string, string> }).Labels['io.openshift.build.commit.id'], result.commit);
 
     // The pull-access check understands internal pullspecs: the pod's ServiceAccount, by a SubjectAccessReview.
-    const can = await runCli(['cluster', 'can-pull', internal, SAMPLE_COMPONENT], cliEnv({ KUBECONFIG: cluster.kubeconfigPath }));
+    const can = await runCli(['cluster', 'can-pull', internal, SAMPLE_COMPONENT, '--registries-conf', registriesConf], cliEnv({ KUBECONFIG: cluster.kubeconfigPath }));
     assert.equal(can.code, 0, can.stdout + can.stderr);
     assert.match(can.stdout, new RegExp(`The cluster can pull ${internal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .* via pull secret ${NS}/${SAMPLE_COMPONENT}-dockercfg-`));
     const other = `${INTERNAL}/someone-else/${SAMPLE_COMPONENT}@${digest}`;
-    const cannot = await runCli(['cluster', 'can-pull', other, SAMPLE_COMPONENT], cliEnv({ KUBECONFIG: cluster.kubeconfigPath }));
+    const cannot = await runCli(['cluster', 'can-pull', other, SAMPLE_COMPONENT, '--registries-conf', registriesConf], cliEnv({ KUBECONFIG: cluster.kubeconfigPath }));
     assert.equal(cannot.code, 1, cannot.stdout + cannot.stderr);
     assert.match(cannot.stdout, new RegExp(`ServiceAccount ${NS}/${SAMPLE_COMPONENT} may not pull from namespace someone-else of the cluster's registry`));
 
