@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`okd-dev: ${(err as Error).message}\n${usage ? `\n${usage}\n` : ''}`);
       return 2;
     }
-    if (err instanceof OkdError || ((err as Error)?.name === 'OkdError' && typeof (err as OkdError).describe === 'function')) {
+    if (err instanceof OkdError || (['OkdError', 'DevLoopError'].includes((err as Error)?.name) && typeof (err as OkdError).describe === 'function')) {
       process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }

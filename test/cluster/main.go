@@ -85,6 +85,8 @@ type readyLine struct {
 	StartMs     int64             `json:"startMs,omitempty"`
 	CVO         bool              `json:"cvo"`
 	Nodes       int               `json:"nodes"`
+	// ImageRegistry is the cluster's registry (--image-registry): route and internal hostname.
+	ImageRegistry map[string]any `json:"imageRegistry,omitempty"`
 }
 
 type cluster struct {
@@ -144,6 +146,9 @@ func run() int {
 	fs.IntVar(&f.okd.nodes, "nodes", -1, "simulated nodes run by the node agent (default 1 with --crd-dir, else 0; 0 = none)")
 	fs.DurationVar(&f.okd.readyDelay, "ready-delay", time.Second, "how long a started container takes to become Ready")
 	fs.DurationVar(&f.okd.nodeBackoff, "node-backoff", time.Second, "first image-pull / crash-loop back-off step (doubles, capped at 10x)")
+	fs.BoolVar(&f.okd.imageRegistry, "image-registry", false, "run the cluster's own image registry (docker-registry behind OpenShift's token auth) at image-registry.openshift-image-registry.svc:5000 and a loopback default route")
+	fs.IntVar(&f.okd.imageRegPort, "image-registry-port", 0, "loopback port of the image registry's default route (0 = a free port)")
+	fs.BoolVar(&f.okd.imageRegRoute, "image-registry-default-route", true, "initial spec.defaultRoute of configs.imageregistry.operator.openshift.io/cluster (false: no external hostname until it is patched)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -240,6 +245,9 @@ func run() int {
 	}
 	c.okdMu.Lock()
 	line.CVO, line.Nodes = okdReadyFields(c.okd)
+	if c.okd != nil && c.okd.reg != nil {
+		line.ImageRegistry = c.okd.reg.status()
+	}
 	c.okdMu.Unlock()
 	if f.controllers != "" {
 		line.Controllers = strings.Split(f.controllers, ",")

@@ -561,7 +561,7 @@ func (a *nodeAgent) pull(ctx context.Context, n *simNode, pod *v1.Pod, c *v1.Con
 	if err != nil {
 		return "", "InvalidImageName", fmt.Sprintf("Failed to apply default image tag %q: %v", c.Image, err)
 	}
-	if !isLoopbackHost(ref.Registry) {
+	if !a.rc.reachable(ref.Registry) {
 		d := ref.Digest
 		if d == "" {
 			d = syntheticDigest(ref.String())

@@ -51,6 +51,9 @@ type okdFlags struct {
 	nodes            int // -1: default (1 with --crd-dir, else 0)
 	readyDelay       time.Duration
 	nodeBackoff      time.Duration
+	imageRegistry    bool
+	imageRegPort     int
+	imageRegRoute    bool
 }
 
 type okdParts struct {
@@ -60,6 +63,7 @@ type okdParts struct {
 	cvo    *cvo
 	agent  *nodeAgent
 	crds   []string
+	reg    *imageRegistry
 }
 
 func (f *okdFlags) nodeCount() int {
@@ -100,6 +104,7 @@ func (c *cluster) okdClientConfig(agent string) (*rest.Config, error) {
 // first request for ClusterVersions makes the API server build the CRD's
 // handler, schema and CEL validators: 1-2 s).
 type okdPrep struct {
+	reg   *imageRegistry
 	kube  kubernetes.Interface
 	dyn   dynamic.Interface
 	rc    *registryClient
@@ -114,7 +119,7 @@ type okdPrep struct {
 func (c *cluster) prepareOKD(deadline context.Context) (*okdPrep, error) {
 	f := c.f.okd
 	nodes := f.nodeCount()
-	if f.crdDir == "" && nodes == 0 {
+	if f.crdDir == "" && nodes == 0 && !f.imageRegistry {
 		return nil, nil
 	}
 	t0 := time.Now()
@@ -158,6 +163,18 @@ func (c *cluster) prepareOKD(deadline context.Context) (*okdPrep, error) {
 	if p.rc, err = newRegistryClient(f.insecureRegistry, f.registryCAFiles); err != nil {
 		return nil, err
 	}
+	if f.imageRegistry {
+		if p.reg, err = startImageRegistry(c.dataDir, c.pki, c.url, f.imageRegPort); err != nil {
+			return nil, err
+		}
+		if err := prepareImageRegistryObjects(deadline, p.kube, p.dyn, p.reg, f.imageRegRoute); err != nil {
+			p.reg.stop()
+			return nil, fmt.Errorf("image registry: %w", err)
+		}
+		// The nodes reach the internal hostname at the front and trust its CA.
+		p.rc.alias(imageRegistryInternalHost, p.reg.externalHost(), p.reg.caPEM)
+		p.rc.alias(imageRegistryService+".cluster.local:5000", p.reg.externalHost(), nil)
+	}
 	p.took = time.Since(t0)
 	return p, nil
 }
@@ -173,7 +190,7 @@ func (c *cluster) startOKD(ctx, deadline context.Context, prep *okdPrep) (*okdPa
 	f := c.f.okd
 	kube, dyn, rc, nodes := prep.kube, prep.dyn, prep.rc, prep.nodes
 	octx, cancel := context.WithCancel(ctx)
-	parts := &okdParts{cancel: cancel, rc: rc, crds: prep.crds}
+	parts := &okdParts{cancel: cancel, rc: rc, crds: prep.crds, reg: prep.reg}
 	fail := func(err error) (*okdParts, error) {
 		parts.stop()
 		return nil, err
@@ -194,6 +211,13 @@ func (c *cluster) startOKD(ctx, deadline context.Context, prep *okdPrep) (*okdPa
 			return fail(err)
 		}
 		step("nodes")
+	}
+	if parts.reg != nil {
+		parts.wg.Add(1)
+		go func() {
+			defer parts.wg.Done()
+			runImageRegistryController(octx, kube, dyn, parts.reg)
+		}()
 	}
 	if f.releaseImage != "" {
 		clusterID := f.clusterID
@@ -244,6 +268,7 @@ func (p *okdParts) stop() {
 	if p.agent != nil {
 		p.agent.stop()
 	}
+	p.reg.stop()
 	p.rc.close()
 }
 
@@ -266,6 +291,9 @@ func (p *okdParts) status() map[string]any {
 	}
 	if len(p.crds) > 0 {
 		out["crds"] = p.crds
+	}
+	if p.reg != nil {
+		out["imageRegistry"] = p.reg.status()
 	}
 	return out
 }

@@ -295,9 +295,12 @@ type registryClient struct {
 	insecure map[string]bool
 	http     *http.Client
 
-	mu     sync.Mutex
-	tokens map[string]cachedToken // host|scope|user -> token
-	basic  map[string]bool        // host -> the registry asked for Basic auth
+	pool *x509.CertPool
+
+	mu      sync.Mutex
+	aliases map[string]string      // host:port -> the loopback address serving it
+	tokens  map[string]cachedToken // host|scope|user -> token
+	basic   map[string]bool        // host -> the registry asked for Basic auth
 }
 
 type cachedToken struct {
@@ -319,24 +322,59 @@ func newRegistryClient(insecure []string, caFiles []string) (*registryClient, er
 			return nil, fmt.Errorf("%s: no PEM certificates", f)
 		}
 	}
+	c := &registryClient{
+		insecure: map[string]bool{},
+		tokens:   map[string]cachedToken{},
+		basic:    map[string]bool{},
+		aliases:  map[string]string{},
+		pool:     pool,
+	}
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                 nil, // loopback registries only; never a proxy
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: nil, // loopback registries only; never a proxy
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c.mu.Lock()
+			to, ok := c.aliases[addr]
+			c.mu.Unlock()
+			if ok {
+				addr = to
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
 		TLSClientConfig:       &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       30 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 	}
-	c := &registryClient{
-		insecure: map[string]bool{},
-		http:     &http.Client{Transport: tr},
-		tokens:   map[string]cachedToken{},
-		basic:    map[string]bool{},
-	}
+	c.http = &http.Client{Transport: tr}
 	for _, h := range insecure {
 		c.insecure[strings.TrimSpace(h)] = true
 	}
 	return c, nil
+}
+
+// alias makes host:port (a cluster-internal name) reach addr on loopback,
+// trusting caPEM (when set) for its certificate, as a node resolves and
+// trusts the cluster's own registry.
+func (c *registryClient) alias(hostport, addr string, caPEM []byte) {
+	c.mu.Lock()
+	c.aliases[hostport] = addr
+	c.mu.Unlock()
+	if len(caPEM) > 0 {
+		c.pool.AppendCertsFromPEM(caPEM)
+	}
+}
+
+// reachable reports whether a registry host is on this machine (loopback,
+// or an alias of a loopback address).
+func (c *registryClient) reachable(hostport string) bool {
+	if isLoopbackHost(hostport) {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.aliases[hostport]
+	return ok
 }
 
 func (c *registryClient) close() { c.http.CloseIdleConnections() }
@@ -355,7 +393,9 @@ func (c *registryClient) do(ctx context.Context, method string, ref imageRef, re
 	scope := "repository:" + ref.Repository + ":pull"
 	user := ""
 	if cred != nil {
-		user = cred.Username
+		// Several credentials share a user name (every ServiceAccount's is "serviceaccount"): the password tells them apart.
+		sum := sha256.Sum256([]byte(cred.Password + "\x00" + cred.IdentityToken))
+		user = cred.Username + "|" + hex.EncodeToString(sum[:8])
 	}
 	send := func(auth string) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, method, u, nil)

@@ -25,7 +25,8 @@ Builders:
   podman|buildah|docker   builds the Dockerfile (Dockerfile.okd first) and pushes with the tool.
 
 Options:
-      --to REPO                the dev repository, e.g. quay.io/me/okd-dev (default: OKD_DEV_REPOSITORY)
+      --to REPO                the dev repository, e.g. quay.io/me/okd-dev (default: OKD_DEV_REPOSITORY; without
+                               either, the cluster's own registry through its exposed route, with your token)
       --no-patch               stop after the push
       --no-manifests           patch the image only: leave the checkout's manifests/ out
       --timeout SECONDS        how long to wait for the rollout (default 600)
@@ -96,6 +97,7 @@ function summary(result: DevLoopResult): string {
     `Tag:     ${result.tagPullSpec}`,
   ];
   if (result.uploadedBytes !== undefined) lines.push(`Upload:  ${result.uploadedBytes} bytes${result.layer ? ` (new layer ${result.layer.size} bytes)` : ''}${result.crossRegistry ? ', base layers copied across registries' : ''}`);
+  if (result.clusterRegistry) lines.push(`Pushed:  to the cluster's own registry (no dev repository set): route ${result.clusterRegistry.route}, pulled as ${result.patch?.image ?? result.clusterRegistry.internal}`);
   if (result.patch) lines.push(`Running: Deployment ${result.patch.namespace}/${result.patch.name} (${result.patch.containers.join(', ')})${result.rollout ? `, ${result.rollout.progress.message}` : ''}`);
   if (result.manifests) {
     lines.push(`Manifests: ${result.manifests.state === 'applied' ? `applied ${result.manifests.applied.length}, each behind its override` : result.manifests.summary}`);
@@ -126,7 +128,6 @@ export async function devLoop(argv: string[]): Promise<void> {
     timeoutMs = s * 1000;
   }
   const to = values.to ?? process.env.OKD_DEV_REPOSITORY ?? '';
-  if (!to) throw new UsageError('missing --to REPO (the dev repository to push to), or set OKD_DEV_REPOSITORY', usage);
   const settings: BuildSettings = {
     builder: builder as Builder | 'auto',
     ...(values['build-command'] ? { buildCommand: values['build-command'].trim().split(/\s+/) } : {}),
@@ -153,7 +154,7 @@ export async function devLoop(argv: string[]): Promise<void> {
   };
   const context = createContext(values);
   const patch = !values['no-patch'];
-  const cluster = patch || !values.release ? await connectCluster(values, context) : undefined;
+  const cluster = patch || !values.release || !to ? await connectCluster(values, context) : undefined;
   const interrupt = interruptToken();
   const verbose = values.verbose ?? false;
   try {

@@ -214,7 +214,7 @@ export async function patchOperator(client: ClusterClient, options: PatchOperato
         `the cluster cannot pull ${image} for the pods of ${where} (ServiceAccount ${access.serviceAccount}; tried ${access.tried.join(', ')}): ${access.reason}; nothing was changed`,
         access.kind === 'not-found'
           ? `push the image first, or check the pullspec; \`okd-dev cluster can-pull ${image} ${options.operator}\` checks again`
-          : `make the repository public, add your credentials for ${pullSecretKeyFor(image)} to the global pull secret openshift-config/pull-secret (\`okd-dev cluster patch --add-pull-secret\` does it, and restore undoes it) or to a pull secret of that ServiceAccount, or push where the cluster can pull; \`okd-dev cluster can-pull ${image} ${options.operator}\` checks again`,
+          : `make the repository public, add your credentials for ${pullSecretKeyFor(image)} to the global pull secret openshift-config/pull-secret (\`okd-dev cluster patch --add-pull-secret\` does it, and restore undoes it) or to a pull secret of that ServiceAccount, or push where the cluster can pull (or push to the cluster's own registry instead: \`okd-dev dev loop\` without a dev repository does, when its route is exposed); \`okd-dev cluster can-pull ${image} ${options.operator}\` checks again`,
       );
     }
   }

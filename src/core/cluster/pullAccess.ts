@@ -8,6 +8,8 @@ import { type CancellationTokenLike, throwIfCancelled } from '../cancel';
 import { OkdError, type OkdErrorKind } from '../errors';
 import { formatPullspec, parsePullspec, type Pullspec } from '../pullspec';
 import type { ClusterClient } from './client';
+import { isInternalRegistryHost } from './clusterRegistry';
+import { checkInternalPull } from './pullAccessInternal';
 import { type PullProbe, registryPullProbe, type RegistryProbeOptions } from './pullAccessProbe';
 import { getSecret, getServiceAccount } from './pullSecretApi';
 import {
@@ -171,9 +173,18 @@ export async function checkPullAccess(client: ClusterClient, registry: PullRegis
   const names = await podPullSecretNames(client, options);
   const [pod, node] = await Promise.all([podKeyring(client, options.namespace, names, notes), nodeKeyring(client, notes)]);
   const credentials = credentialsForImage(`${ref.registry}/${ref.repository}`, pod, node);
+  const who = `pods in ${options.namespace} running as ${options.serviceAccount || 'default'}`;
+  if (isInternalRegistryHost(ref.registry)) {
+    // Not reachable from here: ask what the cluster's registry asks (a SubjectAccessReview), not the registry.
+    const answer = await checkInternalPull(client, ref, { namespace: options.namespace, serviceAccount: options.serviceAccount || 'default' }, credentials);
+    if (answer.note) notes.push(answer.note);
+    const attempts: PullAttempt[] = [{ via: answer.via, ...(answer.key ? { key: answer.key } : {}), ...(answer.reason ? { reason: answer.reason } : {}) }];
+    client.logger.debug(`pull access: ${image} for ${who} (cluster registry) ${answer.ok ? `via ${answer.via}` : `refused: ${answer.reason}`}`);
+    if (answer.ok) return { ok: true, image, via: answer.via, ...(answer.key ? { key: answer.key } : {}), tried: [answer.via], attempts, notes };
+    return { ok: false, image, reason: answer.reason ?? 'refused', kind: answer.kind ?? 'forbidden', tried: [answer.via], attempts, notes };
+  }
   const result = await tryCredentials(probe, ref, credentials, options.token);
   const tried = result.attempts.map((a) => a.via);
-  const who = `pods in ${options.namespace} running as ${options.serviceAccount || 'default'}`;
   if (result.ok) {
     client.logger.debug(`pull access: ${image} for ${who} via ${result.via}`);
     return { ok: true, image, via: result.via, ...(result.key ? { key: result.key } : {}), tried, attempts: result.attempts, notes };

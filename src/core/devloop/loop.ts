@@ -8,6 +8,7 @@ import type { Builder, BuildSettings } from '../build/settings';
 import { detectContainerTool } from '../build/tools';
 import type { CancellationTokenLike } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
+import type { ClusterPushTarget } from '../cluster/clusterRegistry';
 import { type PatchOperatorResult, patchOperator, readClusterRelease } from '../cluster/patch';
 import { type RolloutState, waitForRollout } from '../cluster/rollout';
 import { OkdError } from '../errors';
@@ -34,6 +35,7 @@ import {
   sameCommand,
   startEarlyBuild,
 } from './earlyBuild';
+import { clusterRegistryTarget, podImage } from './clusterTarget';
 import { applyManifestsBeforePatch, type DevLoopManifests, manifestsOff } from './manifestsStage';
 import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
@@ -51,7 +53,7 @@ export interface DevLoopOptions {
   release?: string;
   /** The component, when the checkout builds several. */
   component?: string;
-  /** The dev repository (`quay.io/me/okd-dev`). */
+  /** The dev repository (`quay.io/me/okd-dev`); empty with a cluster: the cluster's own registry, when its route is exposed. */
   to: string;
   settings?: BuildSettings;
   /** Where to patch; without it (or with patch: false) the loop ends after the push. */
@@ -93,6 +95,8 @@ export interface DevLoopResult {
   /** What the patch stage did with the checkout's manifests/. */
   manifests?: DevLoopManifests;
   restore?: RestoreHint;
+  /** Set when the image went to the cluster's own registry: its route (pushed to) and internal hostname (pulled from). */
+  clusterRegistry?: { route: string; internal: string };
   stages: DevLoopStage[];
 }
 
@@ -128,6 +132,8 @@ export interface Prepared {
   tag: string;
   labels: Record<string, string>;
   now: Date;
+  /** Set when the image goes to the cluster's own registry (no dev repository). */
+  clusterRegistry?: ClusterPushTarget;
 }
 
 /**
@@ -171,7 +177,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       return fail(err);
     });
     const { workspace, component, to, tag, labels } = prepared;
-    tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}`);
+    const toCluster = prepared.clusterRegistry ? `; no dev repository set: pushing to the cluster's own registry ${to.registry}/${to.repository}` : '';
+    tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}${toCluster}`);
 
     let image: string;
     let tagPullSpec = `${to.registry}/${to.repository}:${tag}`;
@@ -267,6 +274,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       ...(uploadedBytes !== undefined ? { uploadedBytes } : {}),
       ...(layer ? { layer } : {}),
       ...(crossRegistry !== undefined ? { crossRegistry } : {}),
+      ...(prepared.clusterRegistry ? { clusterRegistry: { route: prepared.clusterRegistry.registry.route, internal: prepared.clusterRegistry.registry.internal } } : {}),
       stages: tracker.stages,
     };
     if (!patching || !options.cluster) {
@@ -289,7 +297,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     if (manifests?.restore) restore = result.restore = manifests.restore;
     const patched = await patchOperator(cluster, {
       operator: workspace.match.component,
-      image,
+      image: podImage(image, prepared.clusterRegistry),
       registry: options.client,
       cache,
       platform: options.platform,
@@ -323,7 +331,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
 }
 
 async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: StageTracker): Promise<Prepared> {
-  const to = parseDevRepository(options.to);
+  // No dev repository and a cluster: the cluster's own registry (resolved once the component is known).
+  const toRepository = options.to || !options.cluster ? parseDevRepository(options.to) : undefined;
   const readingRelease = (async (): Promise<{ release: Release; releaseImage: string }> => {
     if (options.release) {
       const release = await readRelease(options.release, { registry: options.client, cache, platform: options.platform, token: options.token, logger: options.logger });
@@ -349,6 +358,11 @@ async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: St
   tracker.detail(`reading ${workspace.match.component} image ${pullSpec}`);
   const component = await readSourceImage(options.client, ref, options.platform, options.token);
   const now = (options.now ?? (() => new Date()))();
+  const clusterRegistry = toRepository ? undefined : await clusterRegistryTarget(options.cluster as ClusterClient, options.client, release, workspace.match.component, (l) => {
+    tracker.detail(l);
+    options.onLine?.(l);
+  });
+  const to = toRepository ?? (clusterRegistry as ClusterPushTarget).to;
   return {
     release,
     releaseImage,
@@ -358,6 +372,7 @@ async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: St
     tag: devTag(workspace.match.component, workspace.git.commit, workspace.git.dirty, now),
     labels: devLabels(workspace),
     now,
+    ...(clusterRegistry ? { clusterRegistry } : {}),
   };
 }
 

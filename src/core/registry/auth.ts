@@ -51,6 +51,13 @@ export class Authenticator {
     this.store = new CredentialStore(options);
   }
 
+  /** Uses `credentials` for `registry` from now on (before the auth files), held in memory only. */
+  addSession(registry: string, credentials: Credentials): void {
+    this.store.addSession(registry, credentials);
+    for (const key of [...this.credentials.keys()]) if (key.startsWith(`${registry}/`)) this.credentials.delete(key);
+    for (const key of [...this.tokens.keys()]) if (key.startsWith(`${registry}|`) || key.startsWith(`${registry}/`)) this.tokens.delete(key);
+  }
+
   /** Sends `req` with whatever authorization `scope` needs, answering a 401 with a fresh token or fresh credentials. */
   async request(req: TransportRequest, scope: AccessScope): Promise<RegistryResponse> {
     const { registry } = req;
@@ -239,7 +246,7 @@ export class Authenticator {
     return new OkdError(
       'unauthorized',
       `credentials for ${registry} were rejected (from ${credentials.source})`,
-      `log in again with \`podman login ${registry}\`, or pass the right file with --registry-config`,
+      credentials.rejectedHint ?? `log in again with \`podman login ${registry}\`, or pass the right file with --registry-config`,
     );
   }
 

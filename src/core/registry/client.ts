@@ -91,6 +91,15 @@ export class RegistryClient {
     this.uploads = new UploadLimiter(options.maxConcurrentUploads ?? 5);
   }
 
+  /**
+   * Logs in to `registry` for this client's lifetime only, as `oc registry login` does but without writing an auth
+   * file: `credentials` answer before any auth file, and `caPem` (when given) is trusted for its certificate.
+   */
+  addSession(registry: string, credentials: { username: string; password: string; source: string; rejectedHint?: string }, caPem?: string): void {
+    this.ctx.auth.addSession(registry, { ...credentials, key: registry });
+    if (caPem) this.ctx.transport.trustForRegistry(registry, caPem);
+  }
+
   /** Requests sent and body bytes read and written so far. */
   get stats(): RegistryStats {
     return this.ctx.transport.stats;

@@ -17,6 +17,8 @@ export interface Credentials {
   key: string;
   /** Set when a credential helper answered: its answer may change without any file changing. */
   helper?: string;
+  /** What to do when the registry refuses them, for credentials that do not come from a login file. */
+  rejectedHint?: string;
 }
 
 /** What a lookup found: credentials, and/or a helper that failed (reported when the registry refuses access). */
@@ -45,12 +47,21 @@ const dockerHubLegacyKey = 'https://index.docker.io/v1/';
 export class CredentialStore {
   private readonly logger: Logger;
   private readonly files = new Map<string, CachedFile>();
+  /** Logins held in memory for this process only (`oc registry login` without writing a file), by registry host. */
+  private readonly sessions = new Map<string, Credentials>();
 
   constructor(private readonly options: CredentialStoreOptions = {}) {
     this.logger = options.logger ?? silentLogger;
   }
 
+  /** Credentials for `registry` that answer before any auth file, never written anywhere. */
+  addSession(registry: string, credentials: Credentials): void {
+    this.sessions.set(registry, credentials);
+  }
+
   async find(registry: string, repository: string): Promise<CredentialLookup> {
+    const session = this.sessions.get(registry);
+    if (session) return { credentials: session };
     let deferred: OkdError | undefined;
     for (const candidate of authFileCandidates(this.options)) {
       const contents = this.read(candidate);

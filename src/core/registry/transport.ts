@@ -73,6 +73,8 @@ export class Transport {
   private readonly idleTimeoutMs: number;
   private readonly schemes = new Map<string, 'https' | 'http'>();
   private ca?: string[];
+  /** CAs trusted for one registry only (a cluster's ingress CA for its registry route). */
+  private readonly registryCa = new Map<string, string>();
 
   constructor(private readonly options: TransportOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -303,8 +305,14 @@ export class Transport {
     // An unverified connection still presents the client certificate (containers/image loads certs.d either way).
     if (this.isInsecure(host, registry)) return { rejectUnauthorized: false, ...client };
     if (this.options.caFile) this.ca ??= [this.readCa(this.options.caFile)];
-    const ca = [...(this.ca ?? []), ...(trust?.ca ?? [])];
+    const own = this.registryCa.get(registry);
+    const ca = [...(this.ca ?? []), ...(trust?.ca ?? []), ...(own ? [own] : [])];
     return { ...(ca.length ? { ca } : {}), ...client };
+  }
+
+  /** Trusts `pem` (with the system's CAs) for `registry`'s requests. */
+  trustForRegistry(registry: string, pem: string): void {
+    this.registryCa.set(registry, pem);
   }
 
   private readCa(file: string): string {

@@ -22,6 +22,8 @@ export interface ReadyLine {
   pid: number;
   version: string;
   startMs: number;
+  /** With --image-registry: the default route (`127.0.0.1:PORT`) and the internal hostname. */
+  imageRegistry?: { route: string; internal: string; backend: string };
 }
 
 export interface StartClusterOptions {

@@ -22,6 +22,8 @@ export interface OkdCluster extends Cluster {
   expireToken(token: string): Promise<void>;
   /** Waits until the CVO has finished `n` more sync passes than when called. */
   cvoSyncs(n?: number): Promise<void>;
+  /** With `imageRegistry: true`: the cluster's registry, its default route and internal hostname. */
+  imageRegistry?: { route: string; internal: string };
 }
 
 export interface OkdPayloadCluster {
@@ -114,6 +116,8 @@ export interface OkdClusterOptions {
   args?: string[];
   /** How long the CVO may take to apply the payload (a full one has hundreds of CRDs). */
   appliedTimeoutMs?: number;
+  /** Run the cluster's own image registry (`--image-registry`), its default route exposed unless `'no-route'`. */
+  imageRegistry?: boolean | 'no-route';
 }
 
 /** The test cluster running `image` through its CVO, with the product's users; resolves once the payload is applied. */
@@ -124,6 +128,7 @@ export async function startOkdCluster(options: OkdClusterOptions): Promise<OkdCl
       '--cvo-release-image', options.image,
       ...options.insecureRegistries.flatMap((host) => ['--insecure-registry', host]),
       '--nodes', '1',
+      ...(options.imageRegistry ? ['--image-registry', `--image-registry-default-route=${options.imageRegistry !== 'no-route'}`] : []),
       ...(options.args ?? []),
     ],
   });
@@ -135,6 +140,7 @@ export async function startOkdCluster(options: OkdClusterOptions): Promise<OkdCl
       ...base,
       kubeconfigPath,
       tokens: { admin: users.admin, viewer: base.tokens.viewer, readOnly: base.tokens.viewer },
+      ...(base.ready.imageRegistry ? { imageRegistry: { route: base.ready.imageRegistry.route, internal: base.ready.imageRegistry.internal } } : {}),
       async expireToken(token) {
         if (token !== users.admin) throw new Error('only the admin token can be expired');
         await must(apiRequest(base, 'DELETE', '/api/v1/namespaces/kube-system/serviceaccounts/okd-admin'), 'delete the admin ServiceAccount');
@@ -161,14 +167,22 @@ export async function startOkdCluster(options: OkdClusterOptions): Promise<OkdCl
 }
 
 /** A registry with a small payload, and a test cluster whose CVO runs it (applied before this resolves). */
-export async function startOkdPayloadCluster(options: { version?: string; args?: string[]; contents?: PayloadContents } = {}): Promise<OkdPayloadCluster> {
+export async function startOkdPayloadCluster(
+  options: { version?: string; args?: string[]; contents?: PayloadContents; imageRegistry?: OkdClusterOptions['imageRegistry'] } = {},
+): Promise<OkdPayloadCluster> {
   const registry = await startRegistry();
   const client = new RegistryClient({ insecure: true });
   try {
     const version = options.version ?? '4.19.0-okd-scos.16';
     const release = await pushRegistryPayload(client, registry.host, version, version, options.contents);
     const image = release.payload.digestPullSpec;
-    const cluster = await startOkdCluster({ image, version: release.version, insecureRegistries: [registry.host], ...(options.args ? { args: options.args } : {}) });
+    const cluster = await startOkdCluster({
+      image,
+      version: release.version,
+      insecureRegistries: [registry.host],
+      ...(options.args ? { args: options.args } : {}),
+      ...(options.imageRegistry ? { imageRegistry: options.imageRegistry } : {}),
+    });
     return {
       registry,
       client,

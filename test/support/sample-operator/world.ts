@@ -33,7 +33,7 @@ export interface DevWorld {
   stop(): Promise<void>;
 }
 
-export async function startDevWorld(options: { cluster?: boolean } = {}): Promise<DevWorld> {
+export async function startDevWorld(options: { cluster?: boolean; imageRegistry?: boolean } = {}): Promise<DevWorld> {
   const registry = await startRegistry({ proxy: true });
   const client = new RegistryClient({ insecure: true });
   const stores = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-dev-stores-'));
@@ -46,7 +46,7 @@ export async function startDevWorld(options: { cluster?: boolean } = {}): Promis
     const payload = await pushTestPayload({ client, registry: registry.host, repository: 'okd/scos-release', tag: version, version, tags, extraFiles, small: true, tinyBase: true });
     const baseImage = await pushSampleBase(client, registry.host);
     const releaseImage = payload.digestPullSpec;
-    if (options.cluster) cluster = await startOkdCluster({ image: releaseImage, version, insecureRegistries: [registry.host] });
+    if (options.cluster) cluster = await startOkdCluster({ image: releaseImage, version, insecureRegistries: [registry.host], ...(options.imageRegistry ? { imageRegistry: true } : {}) });
     return {
       registry,
       client,

@@ -74,7 +74,8 @@ export async function startSandboxCluster(image: string, insecure: string[]): Pr
   try {
     const release = await readRelease(image, { registry: client });
     // A full payload has hundreds of CRDs and dozens of operators: the first pass takes a while.
-    const cluster = await startOkdCluster({ image, version: release.version, insecureRegistries: insecure, appliedTimeoutMs: 300_000 });
+    // With the cluster's own registry, route exposed: Build, Push & Patch works with no dev repository set.
+    const cluster = await startOkdCluster({ image, version: release.version, insecureRegistries: insecure, appliedTimeoutMs: 300_000, imageRegistry: true });
     return { cluster, kubeconfig: cluster.kubeconfigPath, release: { version: release.version, image } };
   } finally {
     await client.close();

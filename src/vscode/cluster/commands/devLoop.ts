@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import vscode = require('vscode');
 import { CancelledError } from '../../../core/cancel';
+import type { ClusterClient } from '../../../core/cluster/client';
+import { exposedRegistryRoute } from '../../../core/cluster/clusterRegistry';
 import { DEV_LOOP_STAGES, DevLoopError, type DevLoopResult, type DevLoopStage, formatStageTimes, runDevLoop } from '../../../core/devloop';
 import { describeError, OkdError } from '../../../core/errors';
 import type { Services } from '../../services';
@@ -66,13 +68,18 @@ export async function pickCheckout(arg: unknown, options: Record<string, unknown
   return folder.uri.fsPath;
 }
 
-/** `{to}`, okd.devRepository, or asked (and offered to be saved). */
-async function pickDevRepository(services: Services, options: Record<string, unknown> | undefined): Promise<string> {
+/** `{to}`, okd.devRepository, '' for the cluster's own registry when its route is exposed, or asked (and offered to be saved). */
+async function pickDevRepository(services: Services, options: Record<string, unknown> | undefined, cluster: ClusterClient): Promise<string> {
   const given = stringOption(options, 'to') ?? devRepository();
   if (given) {
     const invalid = validateDevRepository(given);
     if (invalid) throw new OkdError('invalid-input', `okd.devRepository "${given}": ${invalid}`, 'set okd.devRepository to REGISTRY/REPOSITORY, e.g. quay.io/me/okd-dev');
     return given;
+  }
+  const route = await exposedRegistryRoute(cluster);
+  if (route) {
+    services.logger.info(`devloop: no okd.devRepository: pushing to the cluster's own registry at ${route}`);
+    return '';
   }
   const typed = await vscode.window.showInputBox({
     title: `${TITLE}: dev repository`,
@@ -133,17 +140,17 @@ export const devLoop: ClusterCommand = {
     const builderArg = options?.['builder'];
     if (builderArg !== undefined && !isBuilder(builderArg)) throw new OkdError('invalid-input', `unknown builder "${String(builderArg)}"`, 'use append, auto, podman, buildah or docker');
     const dir = await pickCheckout(arg, options, workspace);
-    const to = await pickDevRepository(services, options);
+    const cluster = await model.connected();
+    const to = await pickDevRepository(services, options, cluster);
     const env = stringRecord(options?.['env']);
     const settings = readBuildSettings({ ...(isBuilder(builderArg) ? { builder: builderArg } : {}), ...(env ? { env } : {}) });
     const component = stringOption(options, 'component');
-    const cluster = await model.connected();
     const confirmManifests = options?.['confirmManifests'] ?? vscode.workspace.getConfiguration('okd.devLoop').get<boolean>('confirmManifests') ?? true;
     const known = workspace?.buildFor(dir);
     const name = component ?? known?.component;
     const platform = services.platform();
     const logger = services.logger;
-    logger.info(`devloop: ${dir} -> ${to} (builder ${String(settings.builder)}) on ${cluster.server}`);
+    logger.info(`devloop: ${dir} -> ${to || "the cluster's registry"} (builder ${String(settings.builder)}) on ${cluster.server}`);
 
     let result: DevLoopResult;
     try {
