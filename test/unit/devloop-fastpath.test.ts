@@ -79,7 +79,7 @@ describe('stages that overlap', () => {
   });
 });
 
-describe('git in three calls at once', () => {
+describe('git in four calls at once', () => {
   it('parses porcelain v2 status', () => {
     assert.deepEqual(parseStatusV2('# branch.oid (initial)\n# branch.head main\n'), { commit: '', dirty: false });
     assert.deepEqual(parseStatusV2('# branch.oid 4e615c17ea3417d8ab2b4e615c17ea3417d8ab2b\n# branch.head main\n1 .M N... 100644 100644 100644 a b go.mod\n'), { commit: '4e615c17ea3417d8ab2b4e615c17ea3417d8ab2b', dirty: true });
@@ -103,6 +103,23 @@ describe('git in three calls at once', () => {
       git('checkout', '-q', 'a');
       assert.equal((await readGitInfo(dir)).dirty, false, 'untracked files are not local changes');
       await assert.rejects(readGitInfo(os.tmpdir()), /is not in a git repository/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('keeps the remote as written when url.<base>.insteadOf rewrites it (a mirror, an ssh rewrite)', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'okd-git-')));
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+    try {
+      git('init', '-q');
+      git('remote', 'add', 'origin', 'https://github.com/openshift/x');
+      git('config', 'url.git://127.0.0.1:9418/.insteadOf', 'https://github.com/');
+      assert.equal(git('remote', 'get-url', 'origin'), 'git://127.0.0.1:9418/openshift/x', 'git itself rewrites the URL');
+      const info = await readGitInfo(dir);
+      assert.deepEqual(info.remotes, [
+        { name: 'origin', url: 'git://127.0.0.1:9418/openshift/x' },
+        { name: 'origin', url: 'https://github.com/openshift/x' },
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

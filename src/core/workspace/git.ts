@@ -3,7 +3,7 @@ import { OkdError } from '../errors';
 import type { Logger } from '../log';
 import type { ExternalCommand } from '../build/command';
 import { runCommand } from '../build/runner';
-import { type GitRemote, parseGitRemotes } from './remotes';
+import { type GitRemote, parseConfiguredRemoteUrls, parseGitRemotes, withConfiguredUrls } from './remotes';
 
 export interface GitInfo {
   /** The top folder of the work tree. */
@@ -38,16 +38,19 @@ export function parseStatusV2(output: string): { commit: string; dirty: boolean 
 }
 
 /**
- * Reads what the dev loop needs from a checkout: its root, remotes, HEAD and whether it has local changes. Three git
- * calls at once (`status --porcelain=v2 --branch` answers both HEAD and local changes).
+ * Reads what the dev loop needs from a checkout: its root, remotes, HEAD and whether it has local changes. Four git
+ * calls at once (`status --porcelain=v2 --branch` answers both HEAD and local changes; the remotes are read both as
+ * git uses them and as written, since `url.<base>.insteadOf` rewrites what `remote -v` shows).
  */
 export async function readGitInfo(dir: string, options: { token?: CancellationTokenLike; logger?: Logger } = {}): Promise<GitInfo> {
   const run = (args: string[]) => runCommand(gitCommand(dir, args), { ...options, what: `git ${args[0]}` });
   const settle = <T>(p: Promise<T>) => p.then((value) => ({ value }), (error: unknown) => ({ error }));
-  const [top, remotes, status] = await Promise.all([
+  const [top, remotes, status, configured] = await Promise.all([
     settle(run(['rev-parse', '--show-toplevel'])),
     settle(run(['remote', '-v'])),
     settle(run(['status', '--porcelain=v2', '--branch', '--untracked-files=no'])),
+    // Exits 1 when no remote has a URL: then there is nothing to add.
+    settle(run(['config', '--get-regexp', '^remote\\..+\\.url$'])),
   ]);
   if ('error' in top) {
     const err = top.error;
@@ -56,5 +59,6 @@ export async function readGitInfo(dir: string, options: { token?: CancellationTo
   }
   if ('error' in remotes) throw remotes.error;
   if ('error' in status) throw status.error;
-  return { root: top.value.stdout.trim(), remotes: parseGitRemotes(remotes.value.stdout), ...parseStatusV2(status.value.stdout) };
+  const asWritten = 'value' in configured ? parseConfiguredRemoteUrls(configured.value.stdout) : [];
+  return { root: top.value.stdout.trim(), remotes: withConfiguredUrls(parseGitRemotes(remotes.value.stdout), asWritten), ...parseStatusV2(status.value.stdout) };
 }

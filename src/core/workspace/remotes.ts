@@ -70,3 +70,22 @@ export function parseGitRemotes(output: string): GitRemote[] {
   }
   return [...byName].map(([name, e]) => ({ name, url: (e.fetch ?? e.push) as string }));
 }
+
+/**
+ * Parses `git config --get-regexp '^remote\..+\.url$'`: each remote's URL as written in the config, before git's
+ * `url.<base>.insteadOf` rewriting (which `git remote -v` applies). A mirror or an ssh rewrite in the user's git
+ * config must not hide which upstream repository a checkout is.
+ */
+export function parseConfiguredRemoteUrls(output: string): GitRemote[] {
+  const remotes: GitRemote[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^remote\.(.+)\.url\s+(\S+)\s*$/.exec(line.trim());
+    if (m) remotes.push({ name: m[1] as string, url: m[2] as string });
+  }
+  return remotes;
+}
+
+/** The remotes as git uses them, then any URL as written in the config that insteadOf rewrote. */
+export function withConfiguredUrls(used: GitRemote[], configured: GitRemote[]): GitRemote[] {
+  return [...used, ...configured.filter((c) => !used.some((u) => u.name === c.name && u.url === c.url))];
+}
