@@ -5,6 +5,7 @@ import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
 import { releaseExtract } from './commands/releaseExtract';
 import { releaseNew } from './commands/releaseNew';
+import { releaseBuild } from './commands/releaseBuild';
 import { devCommand } from './commands/dev';
 import { mainUsage, UsageError } from './usage';
 
@@ -24,7 +25,7 @@ function clusterCommand(verb: string): Command {
 }
 
 const commands: Record<string, Record<string, Command>> = {
-  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract },
+  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract, build: releaseBuild },
   cluster: Object.fromEntries(['status', 'override', 'patch', 'restore', 'upgrade', 'can-pull', 'apply-manifests', 'restore-manifests'].map((verb) => [verb, clusterCommand(verb)])),
   dev: { loop: devCommand('loop'), which: devCommand('which') },
 };
