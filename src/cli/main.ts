@@ -5,7 +5,6 @@ import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
 import { releaseExtract } from './commands/releaseExtract';
 import { releaseNew } from './commands/releaseNew';
-import { releaseBuild } from './commands/releaseBuild';
 import { devCommand } from './commands/dev';
 import { mainUsage, UsageError } from './usage';
 
@@ -25,7 +24,7 @@ function clusterCommand(verb: string): Command {
 }
 
 const commands: Record<string, Record<string, Command>> = {
-  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract, build: releaseBuild },
+  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract, build: devCommand('release-build') },
   cluster: Object.fromEntries(['status', 'override', 'patch', 'restore', 'upgrade', 'can-pull', 'apply-manifests', 'restore-manifests'].map((verb) => [verb, clusterCommand(verb)])),
   dev: { loop: devCommand('loop'), which: devCommand('which') },
 };

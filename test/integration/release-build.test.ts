@@ -2,14 +2,15 @@
 // (docker-registry behind a counting proxy) holding a payload made of the real payload fixtures. The result is read
 // back with `release diff` and `release info` as a user would, and judged with skopeo and the binary's ELF header.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ReleaseDiff } from '../../src/core/release/diff';
 import type { ReleaseBuildResult } from '../../src/core/release/build';
-import { cliEnv, runCli } from '../support/cli';
+import { cliEnv, cliPath, ensureBuilt, runCli } from '../support/cli';
+import { eventually } from '../support/eventually';
 import { skopeoCopy, skopeoInspect } from '../support/registry';
 import { createSampleOperator, type SampleOperator } from '../support/sample-operator';
 import { pushMultiArchPayload } from '../support/sample-operator/multiArch';
@@ -123,6 +124,38 @@ describe('okd-dev release build: a payload from several checkouts', () => {
     assert.equal(diffRun.code, 0, diffRun.stderr);
     const diff = JSON.parse(diffRun.stdout) as ReleaseDiff;
     assert.deepEqual([...diff.changed, ...diff.rebuilt].map((c) => c.name).sort(), [...SAMPLES]);
+  });
+
+  it('Ctrl-C stops every build, their processes too, and pushes no payload', async () => {
+    ensureBuilt();
+    const marker = `${process.pid % 1000}.${Date.now() % 1000}`;
+    const builds = () => fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && (() => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
+      } catch {
+        return false;
+      }
+    })());
+    const tag = 'cancelled';
+    const child = spawn(process.execPath, [cliPath, 'release', 'build', '--from-release', world.releaseImage, '--to-image', `${world.registry.host}/me/okd-release:${tag}`,
+      ...samples.map((s) => s.dir), '--build-command', `sleep ${marker}`, '--insecure', '--verbose'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      // Both checkouts reached their build command, and it runs.
+      await eventually(() => {
+        assert.equal(stderr.match(new RegExp(`> build: sleep ${marker.replace('.', '\\.')}`, 'g'))?.length, 2, stderr);
+        assert.ok(builds().length >= 1, 'a build process runs');
+      }, 120_000, 'both builds running');
+      child.kill('SIGINT');
+      assert.equal(await exited, 1, stderr);
+      assert.match(stderr, /^error: release build was cancelled/m);
+      assert.deepEqual(builds(), [], 'no build process is left');
+      await assert.rejects(skopeoInspect(`me/okd-release:${tag}`, world.registry, { raw: true }), /manifest unknown|not found|unknown/i);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('a failing checkout fails the whole build with its name, and no payload is tagged', async () => {

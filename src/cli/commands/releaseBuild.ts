@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import { BUILDERS, type Builder, type BuildSettings } from '../../core/build/settings';
-import type { DevLoopStage } from '../../core/devloop';
 import { parsePlatform } from '../../core/registry/types';
 import { buildRelease, CheckoutBuildError, type CheckoutProgress, type ReleaseBuildResult } from '../../core/release/build';
-import { outputFormat, parseCommandArgs, registryOptions } from '../args';
+import { outputFormat, parseCommandArgs } from '../args';
 import { createContext } from '../context';
 import { UsageError } from '../usage';
+import { stageLine } from './devLoop';
 import { interruptToken } from './devOptions';
+import { newReleaseOptions, requireSourceAndTarget } from './releaseNew';
 
 const usage = `Usage: okd-dev release build --from-release OLD --to-image NEW DIR... [--to REPO] [--name NAME] [--force]
   [--arch ARCH | --filter-by-os OS/ARCH] [--builder append|podman|buildah|docker] [--jobs N] [-o json]
@@ -30,11 +31,6 @@ Options:
       --jobs N                 how many checkouts build at once (default 2)
   -a, --registry-config FILE   registry credentials;  --insecure  plain http / unverified TLS;  --ca-file FILE`;
 
-function stageLine(stage: DevLoopStage): string {
-  const mark = { pending: ' ', running: '>', done: '✓', failed: '✗', skipped: '-' }[stage.state];
-  return `${mark} ${stage.name}${stage.ms === undefined ? '' : ` ${(stage.ms / 1000).toFixed(1)} s`}${stage.detail ? `: ${stage.detail}` : ''}`;
-}
-
 function checkoutName(p: Pick<CheckoutProgress, 'dir' | 'component'>): string {
   return p.component ?? path.basename(p.dir);
 }
@@ -48,24 +44,18 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
 
 export async function releaseBuild(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, {
-    ...registryOptions,
-    'from-release': { type: 'string' },
-    'to-image': { type: 'string' },
+    ...newReleaseOptions,
     to: { type: 'string' },
-    name: { type: 'string' },
-    force: { type: 'boolean' },
     arch: { type: 'string' },
     builder: { type: 'string' },
     'build-command': { type: 'string' },
     jobs: { type: 'string' },
-    output: { type: 'string', short: 'o' },
   }, usage);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  if (!values['from-release']) throw new UsageError('missing --from-release OLD', usage);
-  if (!values['to-image']) throw new UsageError('missing --to-image NEW', usage);
+  const { from, to } = requireSourceAndTarget(values, usage);
   if (!positionals.length) throw new UsageError('name at least one operator checkout (DIR...)', usage);
   if (values.arch !== undefined && values['filter-by-os'] !== undefined) throw new UsageError('give --arch or --filter-by-os, not both', usage);
   const builder = values.builder;
@@ -92,9 +82,9 @@ export async function releaseBuild(argv: string[]): Promise<void> {
     const result = await buildRelease({
       registry: context.registry,
       cache: context.cache,
-      from: values['from-release'],
+      from,
       dirs: positionals.map((d) => path.resolve(d)),
-      to: values['to-image'],
+      to,
       ...(values.to ? { componentsTo: values.to } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
       force: values.force ?? false,

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import vscode = require('vscode');
-import type { CheckoutProgress } from '../../core/release/build';
-import { buildRelease } from '../../core/release/build';
+import type { CheckoutProgress, ReleaseBuildResult } from '../../core/release/build';
 import type { Services } from '../services';
 import { devRepository, readBuildSettings } from '../workspace/devLoopSettings';
 
@@ -32,7 +31,10 @@ function progressText(states: Map<string, CheckoutProgress>): string {
  * shows each checkout's stage. Cancel stops every build (their processes too) and pushes no payload. The builder is
  * okd.devLoop.builder when set, else the append path with the Dockerfile where it does not apply.
  */
-export async function buildFromWorkspace(services: Services, request: WorkspaceBuildRequest) {
+export async function buildFromWorkspace(services: Services, request: WorkspaceBuildRequest): Promise<ReleaseBuildResult> {
+  // The dev loop's code comes with the cluster code, in dist/cluster.js: loaded now, never at activation.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/cluster.js, external to this bundle
+  const { buildRelease } = require('./cluster.js') as typeof import('../cluster/main');
   const configured = vscode.workspace.getConfiguration('okd.devLoop').inspect<string>('builder');
   const chosen = configured?.workspaceFolderValue ?? configured?.workspaceValue ?? configured?.globalValue;
   const settings = readBuildSettings(request.env ? { env: request.env } : {});
