@@ -49,7 +49,9 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof OkdError || ((err as Error)?.name === 'OkdError' && typeof (err as OkdError).describe === 'function')) {
       process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
-      return 1;
+      // An error may carry its own exit code (130: interrupted by Ctrl-C).
+      const code = (err as { exitCode?: unknown }).exitCode;
+      return typeof code === 'number' ? code : 1;
     }
     process.stderr.write(`error: ${redact(describeError(err))}\n`);
     if (process.env.OKD_DEV_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);

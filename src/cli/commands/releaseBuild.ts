@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { CancelledError } from '../../core/cancel';
+import { OkdError } from '../../core/errors';
 import { BUILDERS, type Builder, type BuildSettings } from '../../core/build/settings';
 import { parsePlatform } from '../../core/registry/types';
 import { buildRelease, CheckoutBuildError, type CheckoutProgress, type ReleaseBuildResult } from '../../core/release/build';
@@ -108,6 +110,10 @@ export async function releaseBuild(argv: string[]): Promise<void> {
     process.stdout.write(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderReleaseBuild(result));
   } catch (err) {
     context.progress('');
+    if (interrupt.token.isCancellationRequested && err instanceof CancelledError) {
+      const n = positionals.length;
+      throw interrupted(`every build was stopped (${n} checkout${n === 1 ? '' : 's'}) and no payload was pushed`);
+    }
     if (err instanceof CheckoutBuildError && format === 'json') {
       process.stdout.write(`${JSON.stringify({ failedCheckout: err.dir, component: err.component, failedStage: err.stage, error: err.message, stages: err.stages }, null, 2)}\n`);
     }
@@ -116,6 +122,11 @@ export async function releaseBuild(argv: string[]): Promise<void> {
     interrupt.dispose();
     await context.registry.close();
   }
+}
+
+/** Ctrl-C: a line that says what was left, and the shell's exit code for SIGINT. */
+function interrupted(what: string): OkdError {
+  return Object.assign(new OkdError('failed', `release build interrupted: ${what}`), { exitCode: 130 });
 }
 
 export function renderReleaseBuild(r: ReleaseBuildResult): string {

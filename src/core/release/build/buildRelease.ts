@@ -1,5 +1,5 @@
 import type { BuildSettings } from '../../build/settings';
-import { type CancellationTokenLike, throwIfCancelled } from '../../cancel';
+import { CancelledError, type CancellationTokenLike, throwIfCancelled } from '../../cancel';
 import { MemoReleaseCache } from '../../devloop/memo';
 import { OkdError } from '../../errors';
 import { type Logger, silentLogger } from '../../log';
@@ -104,7 +104,11 @@ export async function buildRelease(options: ReleaseBuildOptions): Promise<Releas
   });
 
   progress(`reading ${release.tagPullSpec} back...`);
-  const [oldRelease, newRelease] = await Promise.all([readRelease(options.from, readOptions), readRelease(release.pullSpec, readOptions)]);
+  const [oldRelease, newRelease] = await Promise.all([readRelease(options.from, readOptions), readRelease(release.pullSpec, readOptions)]).catch((err: unknown) => {
+    if (!(err instanceof CancelledError)) throw err;
+    // Stopped after the push: say so, rather than let it pass for a build that pushed nothing.
+    throw new OkdError('failed', `release build stopped after it pushed ${release.tagPullSpec} (${release.pullSpec}), before reading it back`, `check it with \`okd-dev release diff ${options.from} ${release.pullSpec}\` before you use it`);
+  });
   const diff = diffReleases(oldRelease, newRelease);
   const problems = builtReleaseProblems(diff, new Map(checkouts.map((c) => [c.component, c.image])), release.name);
   progress('');
