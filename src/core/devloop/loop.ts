@@ -62,6 +62,8 @@ export interface DevLoopOptions {
   token?: CancellationTokenLike;
   logger?: Logger;
   onStage?: (stage: DevLoopStage, all: DevLoopStage[]) => void;
+  /** The component the checkout builds, once prepare has matched it (before prepare's stage ends). */
+  onComponent?: (component: string) => void;
   /** Output of the build tools and the steps of each stage, as lines. */
   onLine?: (line: string) => void;
 }
@@ -142,10 +144,11 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   const temp = await fs.mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'okd-dev-loop-'));
   let restore: RestoreHint | undefined;
   let early: EarlyBuild | undefined;
+  let matched: string | undefined;
   const fail = (err: unknown): never => {
     const stage: DevLoopStageName = tracker.running ?? 'prepare';
     tracker.fail(err instanceof Error ? err.message : String(err));
-    throw new DevLoopError(stage, tracker.stages, err, restore);
+    throw new DevLoopError(stage, tracker.stages, err, restore, matched);
   };
   try {
     const builder: Builder = settings.builder === undefined ? 'append' : settings.builder === 'auto' ? detectContainerTool('auto') : settings.builder;
@@ -163,6 +166,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       return fail(err);
     });
     const { workspace, component, to, tag, labels } = prepared;
+    matched = workspace.match.component;
+    options.onComponent?.(matched);
     tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}`);
 
     let image: string;

@@ -105,8 +105,10 @@ export async function buildCheckouts(options: BuildCheckoutsOptions): Promise<Ch
   const components = new Map<string, string>();
   const jobs = Math.max(1, options.jobs ?? 2);
 
+  /** Checkout -> its component, once its prepare stage matched it. */
+  const matched = new Map<string, string>();
+
   const buildOne = async (dir: string): Promise<CheckoutBuild> => {
-    let component: string | undefined;
     const attempt = (settings: BuildSettings) =>
       runDevLoop({
         dir,
@@ -121,8 +123,9 @@ export async function buildCheckouts(options: BuildCheckoutsOptions): Promise<Ch
         ...(options.now ? { now: options.now } : {}),
         token: own.token,
         logger,
+        onComponent: (component) => matched.set(dir, component),
         onStage: (stage) => {
-          if (stage.name === 'prepare' && stage.state === 'done') component = stage.detail?.split(' ')[0];
+          const component = matched.get(dir);
           options.onProgress?.({ dir, ...(component ? { component } : {}), stage, builder: settings.builder ?? 'append' });
         },
         onLine: (l) => options.onLine?.(dir, l),
@@ -134,15 +137,13 @@ export async function buildCheckouts(options: BuildCheckoutsOptions): Promise<Ch
       result = await attempt(settings.builder === undefined ? { ...settings, builder: 'append' } : settings);
     } catch (err) {
       fellBack = settings.builder === undefined ? appendDoesNotApply(err) : undefined;
-      if (fellBack === undefined || own.token.isCancellationRequested) throw withComponent(err, component);
+      if (fellBack === undefined || own.token.isCancellationRequested) throw err;
       logger.info(`release build: ${dir}: the append path does not apply (${fellBack}); building its Dockerfile`);
-      result = await attempt({ ...settings, builder: 'auto', prebuild: settings.prebuild ?? false }).catch((e: unknown) => {
-        throw withComponent(e, component);
-      });
+      result = await attempt({ ...settings, builder: 'auto', prebuild: settings.prebuild ?? false });
     }
     const other = components.get(result.component);
     if (other !== undefined) {
-      throw Object.assign(new OkdError('invalid-input', `${dir} and ${other} both build ${result.component}`, 'give one checkout per component'), { component: result.component });
+      throw new OkdError('invalid-input', `${dir} and ${other} both build ${result.component}`, 'give one checkout per component');
     }
     components.set(result.component, dir);
     return {
@@ -168,7 +169,8 @@ export async function buildCheckouts(options: BuildCheckoutsOptions): Promise<Ch
       try {
         results.set(dir, await buildOne(dir));
       } catch (err) {
-        failures.push({ dir, component: (err as { component?: string }).component, err });
+        const component = (err instanceof DevLoopError ? err.component : undefined) ?? matched.get(dir);
+        failures.push({ dir, ...(component ? { component } : {}), err });
         // One failure fails the whole build: stop the others now rather than push images nobody uses.
         own.cancel();
       }
@@ -189,11 +191,6 @@ export async function buildCheckouts(options: BuildCheckoutsOptions): Promise<Ch
     throw new CheckoutBuildError(first.dir, first.component, err instanceof DevLoopError ? err.stage : undefined, stages, err, others);
   }
   return dirs.map((d) => results.get(d) as CheckoutBuild);
-}
-
-function withComponent(err: unknown, component: string | undefined): unknown {
-  if (component && typeof err === 'object' && err !== null) Object.assign(err, { component });
-  return err;
 }
 
 function isCancellation(err: unknown): boolean {
