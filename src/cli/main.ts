@@ -19,7 +19,7 @@ function clusterCommand(verb: string): Command {
 }
 
 const commands: Record<string, Record<string, Command>> = {
-  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract },
+  release: { info: releaseInfo, diff: releaseDiff, new: releaseNew, extract: releaseExtract, build: devCommand('release-build') },
   cluster: Object.fromEntries(['status', 'override', 'patch', 'restore', 'upgrade', 'can-pull', 'apply-manifests', 'restore-manifests'].map((verb) => [verb, clusterCommand(verb)])),
   dev: { loop: devCommand('loop'), which: devCommand('which') },
 };
@@ -51,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof OkdError || (['OkdError', 'DevLoopError'].includes((err as Error)?.name) && typeof (err as OkdError).describe === 'function')) {
       process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
-      return 1;
+      // An error may carry its own exit code (130: interrupted by Ctrl-C).
+      const code = (err as { exitCode?: unknown }).exitCode;
+      return typeof code === 'number' ? code : 1;
     }
     // Ctrl+C that a command turned into a cancel: the shell's exit code for SIGINT.
     if ((err as Error)?.name === 'CancelledError') {

@@ -15,6 +15,7 @@ Usage:
   okd-dev release upgrades [--channel CHANNEL] [--from VERSION] [--to VERSION] [--controller URL] [-o json]
   okd-dev release diff FROM TO [--commits] [--changelog] [-o json|markdown]
   okd-dev release new --from-release OLD NAME=IMAGE... --to-image NEW [--name NAME] [--force] [-o json]
+  okd-dev release build --from-release OLD --to-image NEW DIR... [--arch ARCH] [--jobs N] [-o json]
   okd-dev release extract --command=openshift-install|oc PULLSPEC [--command-os OS[/ARCH]] [--to DIR] [-o json]
   okd-dev cluster status [-o json]
   okd-dev cluster override list|add|remove [TYPE/NAMESPACE/NAME] [--group GROUP]

@@ -57,3 +57,29 @@ export function pause(ms: number, token?: CancellationTokenLike): Promise<void> 
     });
   });
 }
+
+/** A token of our own that is also cancelled when `parent` is: cancel() stops only what was given this token. */
+export function linkedToken(parent: CancellationTokenLike | undefined): { token: CancellationTokenLike; cancel(): void; dispose(): void } {
+  let cancelled = false;
+  const listeners = new Set<() => void>();
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    for (const l of [...listeners]) l();
+  };
+  const sub = parent?.onCancellationRequested(cancel);
+  if (parent?.isCancellationRequested) cancel();
+  return {
+    token: {
+      get isCancellationRequested() {
+        return cancelled;
+      },
+      onCancellationRequested(listener) {
+        listeners.add(listener);
+        return { dispose: () => listeners.delete(listener) };
+      },
+    },
+    cancel,
+    dispose: () => sub?.dispose(),
+  };
+}

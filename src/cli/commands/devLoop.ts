@@ -85,7 +85,8 @@ function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : ` ${(ms / 1000).toFixed(1)} s`;
 }
 
-function stageLine(stage: DevLoopStage): string {
+/** `✓ build 0.9 s: detail`: one stage as the dev loop commands print it. */
+export function stageLine(stage: DevLoopStage): string {
   const mark = { pending: ' ', running: '>', done: '✓', failed: '✗', skipped: '-' }[stage.state];
   return `${mark} ${stage.name}${seconds(stage.ms)}${stage.detail ? `: ${stage.detail}` : ''}`;
 }

@@ -13,21 +13,29 @@ image reference the new one, and the payload is OLD's base layers (mounted, not 
 release-manifests/ layer. NEW without a tag is tagged with the release name, which defaults to OLD's version
 plus -custom-<yyyymmddhhmm> (UTC). A multi-arch OLD needs --filter-by-os; an existing tag needs --force.`;
 
+/** The options of commands that make a payload from another (`release new`, `release build`). */
+export const newReleaseOptions = {
+  ...registryOptions,
+  'from-release': { type: 'string' },
+  'to-image': { type: 'string' },
+  name: { type: 'string' },
+  force: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
+export function requireSourceAndTarget(values: { 'from-release'?: string; 'to-image'?: string }, usage: string): { from: string; to: string } {
+  if (!values['from-release']) throw new UsageError('missing --from-release OLD', usage);
+  if (!values['to-image']) throw new UsageError('missing --to-image NEW', usage);
+  return { from: values['from-release'], to: values['to-image'] };
+}
+
 export async function releaseNew(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    ...registryOptions,
-    'from-release': { type: 'string' },
-    'to-image': { type: 'string' },
-    name: { type: 'string' },
-    force: { type: 'boolean' },
-    output: { type: 'string', short: 'o' },
-  }, usage);
+  const { values, positionals } = parseCommandArgs(argv, newReleaseOptions, usage);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  if (!values['from-release']) throw new UsageError('missing --from-release OLD', usage);
-  if (!values['to-image']) throw new UsageError('missing --to-image NEW', usage);
+  const { from, to } = requireSourceAndTarget(values, usage);
   const format = outputFormat(values.output, usage);
   let replacements;
   try {
@@ -40,9 +48,9 @@ export async function releaseNew(argv: string[]): Promise<void> {
   const result = await createRelease({
     registry: context.registry,
     cache: context.cache,
-    from: values['from-release'],
+    from,
     replacements,
-    to: values['to-image'],
+    to,
     ...(values.name !== undefined ? { name: values.name } : {}),
     force: values.force ?? false,
     ...(context.platform ? { platform: context.platform } : {}),

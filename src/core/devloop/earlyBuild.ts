@@ -9,7 +9,7 @@ import type { ExternalCommand } from '../build/command';
 import { buildCommand, findMainPackage, goArchitecture } from '../build/gobuild';
 import { runCommand } from '../build/runner';
 import type { BuildSettings } from '../build/settings';
-import type { CancellationTokenLike } from '../cancel';
+import { linkedToken } from '../cancel';
 import { OkdError } from '../errors';
 import type { Logger } from '../log';
 import { formatPullspec } from '../pullspec';
@@ -92,32 +92,6 @@ async function guessBuildTarget(options: DevLoopOptions): Promise<BuildTarget | 
   return { root, package: pkg, ...(architecture ? { architecture } : {}) };
 }
 
-/** A cancellation token of our own that also follows the caller's. */
-function childToken(parent: CancellationTokenLike | undefined): { token: CancellationTokenLike; cancel(): void; dispose(): void } {
-  let cancelled = false;
-  const listeners = new Set<() => void>();
-  const cancel = () => {
-    if (cancelled) return;
-    cancelled = true;
-    for (const l of [...listeners]) l();
-  };
-  const sub = parent?.onCancellationRequested(cancel);
-  if (parent?.isCancellationRequested) cancel();
-  return {
-    token: {
-      get isCancellationRequested() {
-        return cancelled;
-      },
-      onCancellationRequested(listener) {
-        listeners.add(listener);
-        return { dispose: () => listeners.delete(listener) };
-      },
-    },
-    cancel,
-    dispose: () => sub?.dispose(),
-  };
-}
-
 /** The default build started before prepare ends. Neither promise rejects. */
 export interface EarlyBuild {
   /** The command it runs, once chosen (undefined: no guess, nothing runs). */
@@ -134,7 +108,7 @@ export interface EarlyBuild {
  */
 export function startEarlyBuild(options: DevLoopOptions, output: string, tracker: StageTracker, line: (l: string) => void, logger: Logger): EarlyBuild | undefined {
   if (options.settings?.buildCommand?.length) return undefined;
-  const own = childToken(options.token);
+  const own = linkedToken(options.token);
   let chosen: (command: ExternalCommand | undefined) => void = () => undefined;
   const command = new Promise<ExternalCommand | undefined>((resolve) => (chosen = resolve));
   const outcome = (async () => {

@@ -70,6 +70,8 @@ export interface DevLoopOptions {
   token?: CancellationTokenLike;
   logger?: Logger;
   onStage?: (stage: DevLoopStage, all: DevLoopStage[]) => void;
+  /** The component the checkout builds, once prepare has matched it (before prepare's stage ends). */
+  onComponent?: (component: string) => void;
   /** Output of the build tools and the steps of each stage, as lines. */
   onLine?: (line: string) => void;
 }
@@ -156,10 +158,11 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   const temp = await fs.mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'okd-dev-loop-'));
   let restore: RestoreHint | undefined;
   let early: EarlyBuild | undefined;
+  let matched: string | undefined;
   const fail = (err: unknown): never => {
     const stage: DevLoopStageName = tracker.running ?? 'prepare';
     tracker.fail(err instanceof Error ? err.message : String(err));
-    throw new DevLoopError(stage, tracker.stages, err, restore);
+    throw new DevLoopError(stage, tracker.stages, err, restore, matched);
   };
   try {
     const builder: Builder = settings.builder === undefined ? 'append' : settings.builder === 'auto' ? detectContainerTool('auto') : settings.builder;
@@ -177,6 +180,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       return fail(err);
     });
     const { workspace, component, to, tag, labels } = prepared;
+    matched = workspace.match.component;
+    options.onComponent?.(matched);
     const toCluster = prepared.clusterRegistry ? `; no dev repository set: pushing to the cluster's own registry ${to.registry}/${to.repository}` : '';
     tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}${toCluster}`);
 

@@ -25,13 +25,15 @@ export interface RestoreHint {
   command: string;
 }
 
-/** A dev loop that failed: which stage, the stages so far, and how to restore when the cluster was touched. */
+/** A dev loop that failed: which stage, the stages so far, the component, and how to restore when the cluster was touched. */
 export class DevLoopError extends OkdError {
   constructor(
     readonly stage: DevLoopStageName,
     readonly stages: DevLoopStage[],
     cause: unknown,
     readonly restore?: RestoreHint,
+    /** The checkout's component, once prepare had matched it. */
+    readonly component?: string,
   ) {
     const inner = cause instanceof OkdError ? cause : undefined;
     const kind: OkdErrorKind = inner?.kind ?? 'failed';

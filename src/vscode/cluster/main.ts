@@ -24,6 +24,10 @@ import { PodLogFollowers } from './podLogs';
 import { ClusterTreeProvider } from './provider';
 import { OverridesStatusBar } from './statusBar';
 
+// The builds share this bundle's core (the dev loop loads the cluster code): Build Custom Release from the
+// workspace folders requires it from here.
+export { buildRelease } from '../../core/release/build';
+
 const commands: ClusterCommand[] = [refresh, switchContext, openRelease, patchOperator, restoreOperator, restoreAll, showOperatorLogs, devLoop, upgradeCluster, reveal, applyManifests];
 
 /** What lazy.ts gives the feature: the services, and the tree view it created at activation. */

@@ -3,6 +3,7 @@ import { OkdError } from '../../core/errors';
 import { formatPullspec, parsePullspec } from '../../core/pullspec';
 import { createRelease, type NewReleaseResult } from '../../core/release/new';
 import { asNode, releaseArgument } from '../releases/args';
+import { buildFromWorkspace, workspaceCheckouts } from './buildFromWorkspace';
 import type { ReleaseCommand } from '../releases/commands/types';
 import type { ReleaseExplorer } from '../releases/explorer';
 import { devRepositorySetting, pickComponents, pickReplacementImage } from './pickImage';
@@ -35,9 +36,9 @@ export const createCustomRelease: ReleaseCommand = {
     if (!request) return undefined;
 
     const to = formatTarget(request.to);
-    services.logger.info(`okd.createCustomRelease: ${source} ${request.replacements.map((r) => `${r.name}=${r.image}`).join(' ')} -> ${to}`);
+    services.logger.info(`okd.createCustomRelease: ${source} ${request.dirs ? `from ${request.dirs.join(' ')}` : request.replacements.map((r) => `${r.name}=${r.image}`).join(' ')} -> ${to}`);
     const platform = services.platform();
-    const build = (force: boolean) =>
+    const fromImages = (force: boolean) =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating custom release ${to}`, cancellable: true }, (progress, token) =>
         createRelease({
           registry: services.registry(),
@@ -55,6 +56,12 @@ export const createCustomRelease: ReleaseCommand = {
           },
         }),
       );
+    // From the workspace folders: each checkout built and pushed first (`release build`), then the same payload.
+    const dirs = request.dirs;
+    const build = async (force: boolean): Promise<NewReleaseResult> =>
+      dirs
+        ? (await buildFromWorkspace(services, { release: source, dirs, to, ...(request.name ? { name: request.name } : {}), force, ...(request.env ? { env: request.env } : {}) })).release
+        : fromImages(force);
     let result: NewReleaseResult;
     try {
       result = await build(request.force === true);
@@ -103,6 +110,21 @@ function formatTarget(text: string): string {
 /** The pickers: components (multi-select), an image for each, the target. Undefined when dismissed. */
 async function askForRequest(explorer: ReleaseExplorer, source: string, arg: unknown): Promise<CreateArgs | undefined> {
   const release = await explorer.loadRelease(source);
+  const checkouts = workspaceCheckouts();
+  if (checkouts.length) {
+    const how = await vscode.window.showQuickPick(
+      [
+        { label: 'Images you pick', description: 'inner-loop pushes or any pullspec, per component', dirs: undefined },
+        { label: 'Build the workspace folders', description: `${checkouts.length} checkout${checkouts.length === 1 ? '' : 's'}, each building its component`, dirs: checkouts },
+      ],
+      { title: 'Create Custom Release: replace components with', ignoreFocusOut: true },
+    );
+    if (!how) return undefined;
+    if (how.dirs) {
+      const to = await askForTarget(source, release.version, `${how.dirs.length} checkouts built`);
+      return to ? { release: source, replacements: [], dirs: how.dirs, to } : undefined;
+    }
+  }
   const node = asNode(arg);
   const preselect = node?.kind === 'image' ? node.component.name : undefined;
   const components = await pickComponents(release, preselect);
@@ -114,15 +136,21 @@ async function askForRequest(explorer: ReleaseExplorer, source: string, arg: unk
     if (!image) return undefined;
     replacements.push({ name: component.name, image });
   }
-  const suggestion = defaultCustomTarget(source, release.version, devRepositorySetting(), new Date());
+  const to = await askForTarget(source, release.version, `replaced: ${replacements.map((r) => r.name).join(', ')}`);
+  if (!to) return undefined;
+  return { release: source, replacements, to };
+}
+
+/** The target repository:tag, suggested from okd.devRepository (or the source repository) and the release name. */
+async function askForTarget(source: string, version: string, what: string): Promise<string | undefined> {
+  const suggestion = defaultCustomTarget(source, version, devRepositorySetting(), new Date());
   const to = await vscode.window.showInputBox({
     title: 'Create Custom Release: target',
-    prompt: `Where to push the new payload: repository:tag (replaced: ${replacements.map((r) => r.name).join(', ')})`,
+    prompt: `Where to push the new payload: repository:tag (${what})`,
     value: suggestion,
     valueSelection: [suggestion.lastIndexOf(':') + 1, suggestion.length],
     ignoreFocusOut: true,
     validateInput: (value) => targetProblem(value),
   });
-  if (!to?.trim()) return undefined;
-  return { release: source, replacements, to: to.trim() };
+  return to?.trim() || undefined;
 }

@@ -92,12 +92,33 @@ export interface CreateArgs {
   to: string;
   name?: string;
   force?: boolean;
+  /** Build these operator checkouts into the payload instead (`release build`); replacements are then empty. */
+  dirs?: string[];
+  /** Extra environment of the checkouts' build command (GOCACHE, GOFLAGS...). */
+  env?: Record<string, string>;
 }
 
-/** The `{release, replacements: {name: image}, to, name?}` argument tests pass to skip the pickers. */
+/**
+ * The `{release, replacements: {name: image}, to, name?}` argument tests pass to skip the pickers, or
+ * `{release, dirs: [checkout...], to, env?}` to build checkouts into the payload.
+ */
 export function parseCreateArgs(arg: unknown): CreateArgs | undefined {
   if (typeof arg !== 'object' || arg === null) return undefined;
-  const a = arg as { release?: unknown; replacements?: unknown; to?: unknown; name?: unknown; force?: unknown };
+  const a = arg as { release?: unknown; replacements?: unknown; to?: unknown; name?: unknown; force?: unknown; dirs?: unknown; env?: unknown };
+  if (typeof a.release === 'string' && typeof a.to === 'string' && Array.isArray(a.dirs)) {
+    const dirs = a.dirs.filter((d): d is string => typeof d === 'string' && d !== '');
+    if (!dirs.length) throw new OkdError('invalid-input', 'Build Custom Release from checkouts needs at least one folder');
+    const env = typeof a.env === 'object' && a.env !== null ? Object.fromEntries(Object.entries(a.env).filter((e): e is [string, string] => typeof e[1] === 'string')) : undefined;
+    return {
+      release: a.release,
+      replacements: [],
+      to: a.to,
+      dirs,
+      ...(env ? { env } : {}),
+      ...(typeof a.name === 'string' && a.name ? { name: a.name } : {}),
+      ...(a.force === true ? { force: true } : {}),
+    };
+  }
   if (typeof a.release !== 'string' || typeof a.replacements !== 'object' || a.replacements === null || typeof a.to !== 'string') return undefined;
   const replacements = Object.entries(a.replacements as Record<string, unknown>).map(([name, image]) => {
     if (typeof image !== 'string' || pullspecProblem(image)) throw new OkdError('invalid-input', `replacement ${name}: "${String(image)}" is not an image pullspec`);
