@@ -132,6 +132,11 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const extensionsDir = path.join(root, 'extensions');
   const workspace = options.workspace ?? path.join(root, 'workspace');
   for (const dir of [home, userDataDir, extensionsDir, workspace]) fs.mkdirSync(dir, { recursive: true });
+  // VS Code's server gives its extension host the environment of a login shell (`$SHELL -il`), which reads this
+  // HOME's profile, not the caller's: without it a PATH set in the caller's own ~/.bashrc (Go in /usr/local/go/bin)
+  // is lost, and Build, Push & Patch finds no `go`. The profile hands the caller's PATH on, as their shell would.
+  const quoted = `'${(process.env.PATH ?? '').replace(/'/g, `'\\''`)}'`;
+  fs.writeFileSync(path.join(home, '.profile'), `export PATH=${quoted}\n`);
   // Quiet, deterministic workbench: no welcome page, no trust prompt, no telemetry banner.
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(
