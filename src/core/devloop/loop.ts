@@ -34,7 +34,7 @@ import {
   sameCommand,
   startEarlyBuild,
 } from './earlyBuild';
-import { applyManifestsBeforePatch, type DevLoopManifests, manifestsOff } from './manifestsStage';
+import { applyManifestsBeforePatch, type ComparedManifests, compareManifests, type DevLoopManifests, manifestsOff } from './manifestsStage';
 import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
 
@@ -150,6 +150,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   const temp = await fs.mkdtemp(path.join(options.tempDir ?? os.tmpdir(), 'okd-dev-loop-'));
   let restore: RestoreHint | undefined;
   let early: EarlyBuild | undefined;
+  let comparingManifests: Promise<ComparedManifests | undefined> | undefined;
   const fail = (err: unknown): never => {
     const stage: DevLoopStageName = tracker.running ?? 'prepare';
     tracker.fail(err instanceof Error ? err.message : String(err));
@@ -172,6 +173,12 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     });
     const { workspace, component, to, tag, labels } = prepared;
     tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}`);
+    if (patching && options.cluster && options.manifests !== false) {
+      // Rendering manifests/ and reading the cluster's objects needs only the release and the cluster: done while
+      // the operator builds and pushes, so the patch stage only asks and writes. Its failure surfaces there.
+      comparingManifests = compareManifests({ cluster: options.cluster, root: workspace.git.root, release: prepared.release, component: workspace.match.component });
+      comparingManifests.catch(() => undefined);
+    }
 
     let image: string;
     let tagPullSpec = `${to.registry}/${to.repository}:${tag}`;
@@ -285,7 +292,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       ...(options.confirmManifests ? { confirm: options.confirmManifests } : {}),
       ...(options.token ? { token: options.token } : {}),
       onStep: (m) => tracker.detail(m),
-    }).catch(fail);
+    }, comparingManifests).catch(fail);
     if (manifests?.restore) restore = result.restore = manifests.restore;
     const patched = await patchOperator(cluster, {
       operator: workspace.match.component,
@@ -318,6 +325,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   } finally {
     // Never leave a build running (cancelled loops, failures after prepare).
     await early?.stop();
+    // A comparison begun during a build that failed: its reads end before the loop returns.
+    await comparingManifests?.catch(() => undefined);
     await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
 }
