@@ -36,7 +36,7 @@ import {
   startEarlyBuild,
 } from './earlyBuild';
 import { clusterRegistryTarget, podImage } from './clusterTarget';
-import { applyManifestsBeforePatch, type DevLoopManifests, manifestsOff } from './manifestsStage';
+import { applyManifestsBeforePatch, type ComparedManifests, compareManifests, type DevLoopManifests, manifestsOff } from './manifestsStage';
 import { MemoReleaseCache } from './memo';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
 
@@ -159,6 +159,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   let restore: RestoreHint | undefined;
   let early: EarlyBuild | undefined;
   let matched: string | undefined;
+  let comparingManifests: Promise<ComparedManifests | undefined> | undefined;
   const fail = (err: unknown): never => {
     const stage: DevLoopStageName = tracker.running ?? 'prepare';
     tracker.fail(err instanceof Error ? err.message : String(err));
@@ -184,6 +185,12 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     options.onComponent?.(matched);
     const toCluster = prepared.clusterRegistry ? `; no dev repository set: pushing to the cluster's own registry ${to.registry}/${to.repository}` : '';
     tracker.done(`${workspace.match.component} from ${workspace.git.root} at ${workspace.git.commit.slice(0, 7)}${workspace.git.dirty ? ' (with local changes)' : ''}${toCluster}`);
+    if (patching && options.cluster && options.manifests !== false) {
+      // Rendering manifests/ and reading the cluster's objects needs only the release and the cluster: done while
+      // the operator builds and pushes, so the patch stage only asks and writes. Its failure surfaces there.
+      comparingManifests = compareManifests({ cluster: options.cluster, root: workspace.git.root, release: prepared.release, component: workspace.match.component });
+      comparingManifests.catch(() => undefined);
+    }
 
     let image: string;
     let tagPullSpec = `${to.registry}/${to.repository}:${tag}`;
@@ -298,7 +305,7 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
       ...(options.confirmManifests ? { confirm: options.confirmManifests } : {}),
       ...(options.token ? { token: options.token } : {}),
       onStep: (m) => tracker.detail(m),
-    }).catch(fail);
+    }, comparingManifests).catch(fail);
     if (manifests?.restore) restore = result.restore = manifests.restore;
     const patched = await patchOperator(cluster, {
       operator: workspace.match.component,
@@ -331,6 +338,8 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
   } finally {
     // Never leave a build running (cancelled loops, failures after prepare).
     await early?.stop();
+    // A comparison begun during a build that failed: its reads end before the loop returns.
+    await comparingManifests?.catch(() => undefined);
     await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
 }

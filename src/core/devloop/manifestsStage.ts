@@ -97,20 +97,38 @@ async function hasManifests(root: string): Promise<boolean> {
   return fs.stat(path.join(root, 'manifests')).then((s) => s.isDirectory(), () => false);
 }
 
+/** The checkout's manifests/ rendered and compared with the cluster (undefined: the checkout has no manifests/). */
+export interface ComparedManifests {
+  rendered: RenderedManifests;
+  diff: ManifestsDiff;
+}
+
+export type CompareManifestsInput = Pick<ManifestsStageInput, 'cluster' | 'root' | 'release' | 'component'>;
+
 /**
- * Renders and compares the checkout's manifests, asks `confirm` when something changed, and applies every changed
- * object except the patched workload (see finish). Throws before writing anything when rendering or comparing
- * fails.
+ * Renders the checkout's manifests/ for the release and reads the cluster's objects to compare: it only reads, and
+ * needs the release and the cluster, so the loop runs it while the operator builds (off the critical path).
  */
-export async function applyManifestsBeforePatch(input: ManifestsStageInput): Promise<ManifestsStage> {
+export async function compareManifests(input: CompareManifestsInput): Promise<ComparedManifests | undefined> {
+  if (!(await hasManifests(input.root))) return undefined;
+  const rendered = await render(input.root, input.release, { component: input.component });
+  return { rendered, diff: await diff(input.cluster, rendered) };
+}
+
+/**
+ * Asks `confirm` when the comparison (compareManifests', done during the build, or made now) found changes, and
+ * applies every changed object except the patched workload (see finish). Throws before writing anything when
+ * rendering or comparing failed.
+ */
+export async function applyManifestsBeforePatch(input: ManifestsStageInput, comparing?: Promise<ComparedManifests | undefined>): Promise<ManifestsStage> {
   const step = input.onStep ?? (() => undefined);
-  if (!(await hasManifests(input.root))) {
+  if (!comparing) step(`rendering ${path.join(input.root, 'manifests')} for ${input.release.version} and comparing with the cluster`);
+  const compared = await (comparing ?? compareManifests(input));
+  if (comparing && compared) step(`${path.join(input.root, 'manifests')} was rendered and compared with the cluster during the build`);
+  if (!compared) {
     return { finish: async () => outcome('none', `${input.root} has no manifests/ folder`) };
   }
-  step(`rendering ${path.join(input.root, 'manifests')} for ${input.release.version}`);
-  const rendered = await render(input.root, input.release, { component: input.component });
-  step('comparing the manifests with the cluster');
-  const d = await diff(input.cluster, rendered);
+  const { rendered, diff: d } = compared;
   const pending = d.objects.filter(isPending);
   if (!pending.length) {
     const why = d.objects.length ? `the cluster holds the ${plural(d.objects.length, 'object')} of manifests/` : 'manifests/ has no objects the cluster-version operator would apply';
