@@ -1,4 +1,4 @@
-import { describeError, OkdError } from '../core/errors';
+import { describeError, isOkdError } from '../core/errors';
 import { redact } from '../core/log';
 import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
@@ -40,8 +40,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`okd-dev: ${(err as Error).message}\n${usage ? `\n${usage}\n` : ''}`);
       return 2;
     }
-    if (err instanceof OkdError || ((err as Error)?.name === 'OkdError' && typeof (err as OkdError).describe === 'function')) {
-      process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
+    if (isOkdError(err)) {
+      process.stderr.write(`error: ${redact(err.describe()).replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }
     process.stderr.write(`error: ${redact(describeError(err))}\n`);
