@@ -1,4 +1,4 @@
-import { describeError, OkdError } from '../core/errors';
+import { describeError, isOkdError } from '../core/errors';
 import { redact } from '../core/log';
 import { releaseDiff } from './commands/releaseDiff';
 import { releaseInfo } from './commands/releaseInfo';
@@ -49,8 +49,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`okd-dev: ${(err as Error).message}\n${usage ? `\n${usage}\n` : ''}`);
       return 2;
     }
-    if (err instanceof OkdError || (['OkdError', 'DevLoopError'].includes((err as Error)?.name) && typeof (err as OkdError).describe === 'function')) {
-      process.stderr.write(`error: ${redact((err as OkdError).describe()).replace(/\s*\n\s*/g, ' ')}\n`);
+    if (isOkdError(err)) {
+      process.stderr.write(`error: ${redact(err.describe()).replace(/\s*\n\s*/g, ' ')}\n`);
       // An error may carry its own exit code (130: interrupted by Ctrl-C).
       const code = (err as { exitCode?: unknown }).exitCode;
       return typeof code === 'number' ? code : 1;

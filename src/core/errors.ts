@@ -14,7 +14,12 @@ export type OkdErrorKind =
   | 'unsupported'
   | 'failed';
 
+/** Marks an OkdError (subclasses too) across bundles: dist/cli.js and dist/cli-cluster.js each hold a copy of the class. */
+const OKD_ERROR = Symbol.for('okd-dev.OkdError');
+
 export class OkdError extends Error {
+  readonly [OKD_ERROR] = true;
+
   constructor(
     readonly kind: OkdErrorKind,
     message: string,
@@ -32,12 +37,13 @@ export class OkdError extends Error {
   }
 }
 
+/** An OkdError or a subclass (PullAccessRefused, DevLoopError, ...), also when another bundle threw it. */
 export function isOkdError(err: unknown): err is OkdError {
-  return err instanceof OkdError;
+  return err instanceof OkdError || (typeof err === 'object' && err !== null && (err as { [OKD_ERROR]?: unknown })[OKD_ERROR] === true);
 }
 
 export function describeError(err: unknown): string {
-  if (err instanceof OkdError) return err.describe();
+  if (isOkdError(err)) return err.describe();
   if (err instanceof Error) return err.message;
   return String(err);
 }

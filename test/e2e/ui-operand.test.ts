@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { RegistryClient } from '../../src/core/registry/client';
+import { parsePullspec } from '../../src/core/pullspec';
 import { pushComponentImage } from '../support/cluster/payload';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { launchBrowser, type Browser } from './support/browser';
@@ -82,7 +83,8 @@ void test('Operand from the Release Explorer: Patch into Cluster on its image ro
   const { page } = browser;
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('input.input');
-  const pinned = (world.settings['okd.pinnedReleases'] as string[])[0] as string;
+  // The Pinned row's label is the release's tag (its pullspec is the description).
+  const pinned = parsePullspec((world.settings['okd.pinnedReleases'] as string[])[0] as string).tag as string;
   const sandboxRegistry = world.sandbox.registry;
 
   await withScreenshotOnFailure(t, page, 'operand', async () => {
@@ -92,7 +94,10 @@ void test('Operand from the Release Explorer: Patch into Cluster on its image ro
     assert.match(await treeRow(page, 'Overrides').innerText(), /none/);
     await setPaneExpanded(page, 'Cluster', false);
     await setPaneExpanded(page, 'Releases', true);
-    await expandTreePath(page, 'Pinned', pinned);
+    // The release opens on its Operators: fold them away to reach its Images.
+    const operators = await expandTreePath(page, 'Pinned', pinned, 'Operators');
+    await operators.click();
+    await until(page, 'Operators to fold', async () => (await treeRow(page, 'Operators').getAttribute('aria-expanded')) === 'false', 30_000);
     await expandTreePath(page, 'Images');
     const image = await scrollTo(page, 'Releases', 'prometheus');
     await image.click({ button: 'right' });

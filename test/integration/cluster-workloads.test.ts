@@ -564,7 +564,7 @@ describe('a payload DaemonSet on the test cluster with its cluster-version opera
     assert.deepEqual(await runningImages(), [[payloadImage, 'Running']]);
   });
 
-  it('a user who may read the ClusterVersion but not list ClusterOperators, Deployments or DaemonSets gets the rest, with those rows marked', async () => {
+  it('a user who may read the ClusterVersion but not list ClusterOperators, Deployments, DaemonSets or ConfigMaps (operand patches) gets the rest, with those rows marked', async () => {
     await k.create('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -593,6 +593,7 @@ describe('a payload DaemonSet on the test cluster with its cluster-version opera
         ['clusterOperators', 'not allowed to list clusteroperators.config.openshift.io (user viewer)'],
         ['patched', 'not allowed to list deployments.apps (user viewer)'],
         ['patched', 'not allowed to list daemonsets.apps (user viewer)'],
+        ['patched', 'not allowed to list configmaps (user viewer)'],
       ],
     );
     assert.match(status.unreadable?.[0]?.detail ?? '', /User "viewer" cannot list resource "clusteroperators" in API group "config.openshift.io" at the cluster scope/);
@@ -604,6 +605,7 @@ describe('a payload DaemonSet on the test cluster with its cluster-version opera
       'group overrides',
       'Patched Operators: not allowed to list deployments.apps (user viewer)',
       'Patched Operators: not allowed to list daemonsets.apps (user viewer)',
+      'Patched Operators: not allowed to list configmaps (user viewer)',
       'Cluster Operators: not allowed to list clusteroperators.config.openshift.io (user viewer)',
     ]);
 

@@ -8,6 +8,8 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ClusterClient } from '../../src/core/cluster/client';
+import type { RetryPolicy } from '../../src/core/cluster/retry';
 
 export interface FakeObject {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -228,6 +230,29 @@ export function writeKubeconfig(server: string): { file: string; dir: string } {
     { mode: 0o600 },
   );
   return { file, dir };
+}
+
+/**
+ * One fake API server per test and a ClusterClient on it (fast backoff unless told): call `connect()` in the test
+ * and `stop()` in afterEach, which ends the server and removes the kubeconfig.
+ */
+export function fakeCluster(collection: string) {
+  let server: FakeApiServer | undefined;
+  const dirs: string[] = [];
+  return {
+    async connect(retry: Partial<RetryPolicy> = { baseMs: 1, maxMs: 4 }): Promise<{ server: FakeApiServer; client: ClusterClient }> {
+      const started = await FakeApiServer.start(collection);
+      server = started;
+      const kubeconfig = writeKubeconfig(started.url);
+      dirs.push(kubeconfig.dir);
+      return { server: started, client: await ClusterClient.connect({ kubeconfig: kubeconfig.file, retry }) };
+    },
+    async stop(): Promise<void> {
+      await server?.stop();
+      server = undefined;
+      for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Waits for state, not for time: checks `ready` on every turn of the event loop until it holds (or fails loudly). */

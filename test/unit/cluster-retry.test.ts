@@ -2,15 +2,13 @@
 // end a wait (401, 403, other 4xx); and a read inside a wait (ClusterClient.retryRead) riding out a 503 and a
 // restarting API server against a loopback server.
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import { CancelledError, fromAbortSignal } from '../../src/core/cancel';
-import { ClusterClient } from '../../src/core/cluster/client';
 import { ApiStatusError } from '../../src/core/cluster/request';
 import { DENIALS_AFTER_RECONNECT, reconnectDecision, retryDecision, retryDelay, type RetryPolicy } from '../../src/core/cluster/retry';
 import { watchedWhat } from '../../src/core/cluster/watch';
 import { OkdError } from '../../src/core/errors';
-import { FakeApiServer, status, until, writeKubeconfig } from './cluster-fake-apiserver';
+import { fakeCluster, status, until } from './cluster-fake-apiserver';
 
 const netError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
@@ -57,21 +55,13 @@ describe('watchedWhat', () => {
 
 describe('ClusterClient.retryRead', () => {
   const CV = '/apis/config.openshift.io/v1/clusterversions';
-  let server: FakeApiServer | undefined;
-  const dirs: string[] = [];
-
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const cluster = fakeCluster(CV);
+  afterEach(() => cluster.stop());
 
   async function connect(retry: Partial<RetryPolicy> = { baseMs: 1, maxMs: 4 }) {
-    server = await FakeApiServer.start(CV);
-    server.put({ apiVersion: 'config.openshift.io/v1', kind: 'ClusterVersion', metadata: { name: 'version' }, spec: { clusterID: 'c' } });
-    const kubeconfig = writeKubeconfig(server.url);
-    dirs.push(kubeconfig.dir);
-    return { server, client: await ClusterClient.connect({ kubeconfig: kubeconfig.file, retry }) };
+    const connected = await cluster.connect(retry);
+    connected.server.put({ apiVersion: 'config.openshift.io/v1', kind: 'ClusterVersion', metadata: { name: 'version' }, spec: { clusterID: 'c' } });
+    return connected;
   }
 
   it('reads again after a 503 and after the API server comes back', async () => {

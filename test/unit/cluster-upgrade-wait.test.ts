@@ -2,13 +2,11 @@
 // (connection refused for a while), and the watch's resourceVersion is compacted away meanwhile (410 on resume):
 // the wait reconnects, re-lists, and sees the Completed history entry it was waiting for.
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
-import { ClusterClient } from '../../src/core/cluster/client';
 import type { ClusterVersion } from '../../src/core/cluster/types';
 import { DEFAULT_UPGRADE_TIMEOUT_MS, desiredUpdateFor, type UpgradePlan, type UpgradeProgress, waitForUpgrade } from '../../src/core/cluster/upgrade';
 import { OkdError } from '../../src/core/errors';
-import { type FakeObject, FakeApiServer, status, until, writeKubeconfig } from './cluster-fake-apiserver';
+import { type FakeObject, fakeCluster, status, until } from './cluster-fake-apiserver';
 
 const CV = '/apis/config.openshift.io/v1/clusterversions';
 const OLD = 'quay.io/okd/scos-release@sha256:' + '1'.repeat(64);
@@ -39,21 +37,9 @@ const plan: UpgradePlan = {
 };
 
 describe('waitForUpgrade', () => {
-  let server: FakeApiServer | undefined;
-  const dirs: string[] = [];
-
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function connect() {
-    server = await FakeApiServer.start(CV);
-    const kubeconfig = writeKubeconfig(server.url);
-    dirs.push(kubeconfig.dir);
-    return { server, client: await ClusterClient.connect({ kubeconfig: kubeconfig.file, retry: { baseMs: 1, maxMs: 4 } }) };
-  }
+  const cluster = fakeCluster(CV);
+  afterEach(() => cluster.stop());
+  const connect = () => cluster.connect();
 
   it('survives an API server restart and a compacted resourceVersion in the middle of the upgrade', async () => {
     const { server, client } = await connect();

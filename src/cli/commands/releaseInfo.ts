@@ -1,4 +1,4 @@
-import { describeError, OkdError } from '../../core/errors';
+import { describeError, isOkdError, OkdError } from '../../core/errors';
 import { type ComponentImages, assertComponentImagesVerified, componentImagesJson, readComponentImages } from '../../core/release/componentImages';
 import { renderContentsDiffHint, renderReleaseContents } from '../../core/release/contents';
 import { diffReleases } from '../../core/release/diff';
@@ -202,7 +202,7 @@ async function clusterRelease(flags: Flags): Promise<string> {
   try {
     return await clusterBundle().currentReleaseImage(flags);
   } catch (err) {
-    const e = err instanceof OkdError || (err as Error)?.name === 'OkdError' ? (err as OkdError) : undefined;
+    const e = isOkdError(err) ? err : undefined;
     const hint = e?.hint ? `${e.hint}, or pass a release PULLSPEC` : 'pass a release PULLSPEC, or connect to a cluster (--kubeconfig, KUBECONFIG or ~/.kube/config)';
     throw new OkdError(e?.kind ?? 'failed', `release info without a PULLSPEC shows the connected cluster's release, which could not be read: ${e?.message ?? describeError(err)}`, hint, { cause: err });
   }

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { CancelledError } from '../../core/cancel';
 import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
 import { type ConnectionHandlers, watchClusterOperators, watchClusterVersion } from '../../core/cluster/clusterversion';
 import { kubeconfigFiles } from '../../core/cluster/kubeconfig';
@@ -61,6 +62,8 @@ export class ClusterModel implements vscode.Disposable {
   private client: ClusterClient | undefined;
   private connecting: Promise<ClusterClient> | undefined;
   private generation = 0;
+  /** Cancels the status reads in flight when the watches stop (reconnect, hidden view, dispose). */
+  private reads = new vscode.CancellationTokenSource();
   private watches: WatchHandle[] = [];
   private live: LiveStatus = emptyLiveStatus();
   private timer: NodeJS.Timeout | undefined;
@@ -311,6 +314,9 @@ export class ClusterModel implements vscode.Disposable {
   }
 
   private stopWatches(): void {
+    this.reads.cancel();
+    this.reads.dispose();
+    this.reads = new vscode.CancellationTokenSource();
     this.reconnecting.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -350,7 +356,10 @@ export class ClusterModel implements vscode.Disposable {
       if (!offline) this.relist = false;
       if (stale.length || operands) {
         const next: LiveStatus = { ...this.live, patched: { ...this.live.patched }, unreadable: { ...this.live.unreadable } };
-        await Promise.all([...stale, ...(operands ? (['operands'] as const) : [])].map((part) => readPart(client, next, part)));
+        // A list can start just before the watches see the API server go (a restart): it rides out the 503 or the
+        // refused connection as they do, instead of failing the whole view.
+        const token = this.reads.token;
+        await Promise.all([...stale, ...(operands ? (['operands'] as const) : [])].map((part) => client.retryRead(() => readPart(client, next, part), { what: `reading the cluster status (${part})`, token })));
         if (generation !== this.generation) return;
         if (operands) {
           if (next.unreadable.operands) denyPart(this.live, 'operands', next.unreadable.operands);
@@ -365,7 +374,7 @@ export class ClusterModel implements vscode.Disposable {
       }
       this.setState(this.connectedState(liveClusterStatus(client, this.live)));
     } catch (err) {
-      if (generation === this.generation) this.failed(err);
+      if (generation === this.generation && !(err instanceof CancelledError)) this.failed(err);
     }
   }
 
