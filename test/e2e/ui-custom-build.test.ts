@@ -39,7 +39,7 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-void test('Create Custom Release → Build the workspace folders: the notification shows the checkout\'s stages, the result names the payload', { timeout: 420_000, todo: 'first run: no notification of the build, nor a result or error, within 360 s after the target was accepted (screenshot showed no toast); not yet understood' }, async (t) => {
+void test('Create Custom Release → Build the workspace folders: the notification shows the checkout\'s stages, the result names the payload', { timeout: 420_000, todo: 'no toast appears: within 360 s the workbench showed no notification of the build nor its result (the status bar bell has one in the center); read the center as ui-manifests does' }, async (t) => {
   assert.ok(sandbox && browser);
   const { page } = browser;
   const release = sandbox.releases[sandbox.releases.length - 2] as string;
