@@ -16,7 +16,7 @@ import { SAMPLE_COMPONENT } from '../support/sample-operator';
 import type { Browser } from './support/browser';
 import { repoRoot } from './support/codeServer';
 import { type SandboxEditor, startSandboxEditor } from './support/sandboxEditor';
-import { contextAction, openFile, openViewContainer, screenshot, until, withScreenshotOnFailure } from './support/ui';
+import { contextAction, openFile, openViewContainer, pane, screenshot, setPaneExpanded, until, withScreenshotOnFailure } from './support/ui';
 
 let sandbox: Sandbox | undefined;
 let root: string | undefined;
@@ -33,18 +33,6 @@ after(async () => {
 });
 
 const OVERRIDE = `Deployment.apps/openshift-image-registry/${SAMPLE_COMPONENT}`;
-
-/** The side bar pane whose header says `title` (Releases, Cluster). */
-function pane(page: Page, title: string): Locator {
-  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: title }) });
-}
-
-async function setPaneExpanded(page: Page, title: string, expanded: boolean): Promise<void> {
-  const header = page.locator('.part.sidebar .pane-header', { hasText: title });
-  await header.waitFor({ state: 'visible', timeout: 45_000 });
-  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
-  await until(page, `the ${title} pane to be ${expanded ? 'expanded' : 'collapsed'}`, async () => (await header.getAttribute('aria-expanded')) === String(expanded));
-}
 
 /** Rows of a pane whose label is exactly `label`. */
 function rows(page: Page, paneTitle: string, label: string): Locator {

@@ -14,7 +14,7 @@ import { startRegistry, type TestRegistry } from '../support/registry';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, pane, runCommand, screenshot, setPaneExpanded, treeRow, until, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -52,17 +52,6 @@ after(async () => {
 
 const CMO = 'openshift-monitoring/cluster-monitoring-operator';
 const OVERRIDE = `Deployment.apps/${CMO}`;
-
-function pane(page: Page, title: string): Locator {
-  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: title }) });
-}
-
-async function setPaneExpanded(page: Page, title: string, expanded: boolean): Promise<void> {
-  const header = page.locator('.part.sidebar .pane-header', { hasText: title });
-  await header.waitFor({ state: 'visible', timeout: 45_000 });
-  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
-  await until(page, `the ${title} pane to be ${expanded ? 'expanded' : 'collapsed'}`, async () => (await header.getAttribute('aria-expanded')) === String(expanded));
-}
 
 /** Scrolls a pane's virtual list until the row with exactly `label` shows. */
 async function scrollTo(page: Page, paneTitle: string, label: string): Promise<Locator> {

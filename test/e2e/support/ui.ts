@@ -193,3 +193,16 @@ export async function withScreenshotOnFailure(t: TestContext, page: Page | undef
     throw error;
   }
 }
+
+/** The side bar pane whose header says `title` (Releases, Cluster). */
+export function pane(page: Page, title: string): Locator {
+  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: title }) });
+}
+
+/** Opens or folds the side bar pane `title` and waits until it shows so. */
+export async function setPaneExpanded(page: Page, title: string, expanded: boolean): Promise<void> {
+  const header = page.locator('.part.sidebar .pane-header', { hasText: title });
+  await header.waitFor({ state: 'visible', timeout: 45_000 });
+  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
+  await until(page, `the ${title} pane to be ${expanded ? 'expanded' : 'collapsed'}`, async () => (await header.getAttribute('aria-expanded')) === String(expanded));
+}
