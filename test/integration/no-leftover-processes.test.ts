@@ -42,6 +42,7 @@ async function runFailingSuite(mode: 'fail' | 'kill' | 'hang', codeServer: boole
   // The suite writes its pid file once everything it starts is up; take the snapshot then, before it ends.
   await eventually(() => fs.existsSync(pidsFile) || child.exitCode !== null, 90_000, 'the suite to start its servers');
   startedByIt = processesWithEnv('OKD_TEST_RUN', runId);
+  fs.writeFileSync(`${pidsFile}.go`, ''); // the suite may end now (fail, or SIGKILL itself)
   if (mode === 'hang') {
     assert.ok(fs.existsSync(pidsFile), `the suite started its servers:\n${output}`);
     process.kill(-(child.pid as number), 'SIGINT'); // Ctrl+C: the terminal signals the whole foreground group

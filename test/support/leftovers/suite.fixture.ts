@@ -17,6 +17,9 @@ void test('starts servers and fails without stopping them', { timeout: 120_000 }
   await launchBrowser();
   if (process.env.LEFTOVER_CODE_SERVER === '1') await startCodeServer();
   fs.writeFileSync(pidsFile, `${process.pid}\n`);
+  // End only once the test has seen what this suite started (it writes PIDS.go): ending at once races its snapshot
+  // with the reaper, which may stop a server before the test has seen it.
+  for (let i = 0; i < 1200 && !fs.existsSync(`${pidsFile}.go`); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   if (mode === 'kill') process.kill(process.pid, 'SIGKILL');
   if (mode === 'hang') await new Promise(() => undefined);
   assert.fail('failing on purpose, with every server still running');
