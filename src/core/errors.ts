@@ -20,6 +20,16 @@ const OKD_ERROR = Symbol.for('okd-dev.OkdError');
 export class OkdError extends Error {
   readonly [OKD_ERROR] = true;
 
+  /**
+   * `err instanceof OkdError` holds for an OkdError from any bundle: the editor hands its registry client (from
+   * dist/extension.js) to code in dist/cluster.js, whose copy of the class would otherwise not know that client's
+   * 404s. Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+    if (this !== OkdError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [OKD_ERROR]?: unknown })[OKD_ERROR] === true;
+  }
+
   constructor(
     readonly kind: OkdErrorKind,
     message: string,
@@ -39,7 +49,7 @@ export class OkdError extends Error {
 
 /** An OkdError or a subclass (PullAccessRefused, DevLoopError, ...), also when another bundle threw it. */
 export function isOkdError(err: unknown): err is OkdError {
-  return err instanceof OkdError || (typeof err === 'object' && err !== null && (err as { [OKD_ERROR]?: unknown })[OKD_ERROR] === true);
+  return err instanceof OkdError;
 }
 
 export function describeError(err: unknown): string {

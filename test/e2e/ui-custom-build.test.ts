@@ -14,7 +14,7 @@ import { SAMPLE_COMPONENT } from '../support/sample-operator';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, notifications, openViewContainer, openWorkbench, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
+import { centerNotifications, expandTreePath, notifications, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
 
 let sandbox: Sandbox | undefined;
 let root: string | undefined;
@@ -39,7 +39,7 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-void test('Create Custom Release → Build the workspace folders: the notification shows the checkout\'s stages, the result names the payload', { timeout: 420_000, todo: 'no toast appears: within 360 s the workbench showed no notification of the build nor its result (the status bar bell has one in the center); read the center as ui-manifests does' }, async (t) => {
+void test('Create Custom Release → Build the workspace folders: the notification shows the checkout\'s stages, the result names the payload', { timeout: 420_000 }, async (t) => {
   assert.ok(sandbox && browser);
   const { page } = browser;
   const release = sandbox.releases[sandbox.releases.length - 2] as string;
@@ -64,27 +64,45 @@ void test('Create Custom Release → Build the workspace folders: the notificati
     const target = await input.inputValue();
     assert.match(target, /:[^/]+$/, `the suggested target ${target} has a tag`);
     await input.press('Enter');
+    // After the quick pick this workbench files the progress and the result in the notification center, with no
+    // toast; the center shows them as they change.
+    await runCommand(page, 'Notifications: Show Notifications');
 
     // The notification: each stage of the checkout as it goes (prepare is quick; the Go build and the push are not).
     const seen = new Set<string>();
     const stage = new RegExp(`${SAMPLE_COMPONENT}: (prepare|build|push)`, 'g');
     const shown = new Set<string>();
     let created = '';
+    const tag = target.slice(target.lastIndexOf(':') + 1);
+    const read = async () => {
+      for (const text of [...(await notifications(page)), ...(await centerNotifications(page))]) {
+        shown.add(text);
+        for (const m of text.matchAll(stage)) seen.add(m[1] as string);
+        if (/^Created /.test(text)) created = text;
+      }
+    };
+    // The payload is pinned and revealed in the Release Explorer when it is created; revealing it moves the focus to
+    // the tree, which closes the center, so the result is read there after the row shows.
     await until(
       page,
-      'the build notification, then the created payload',
+      'the build notification, then the created payload pinned in the Release Explorer',
       async () => {
-        for (const text of await notifications(page)) {
-          shown.add(text);
-          for (const m of text.matchAll(stage)) seen.add(m[1] as string);
-          if (/^Created /.test(text)) created = text;
-        }
-        return created !== '';
+        await read();
+        return created !== '' || (await treeRow(page, tag).isVisible());
       },
       360_000,
     ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}; notifications shown: ${[...shown].join(' | ') || 'none'}`);
     });
+    if (!created) {
+      await runCommand(page, 'Notifications: Show Notifications');
+      await until(page, 'the result in the notification center', async () => {
+        await read();
+        return created !== '';
+      }, 60_000).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; notifications shown: ${[...shown].join(' | ') || 'none'}`);
+      });
+    }
     t.diagnostic(`stages seen in the notification: ${[...seen].join(', ')}; result: ${created}`);
     assert.ok(seen.has('build') && seen.has('push'), `the notification showed ${SAMPLE_COMPONENT}'s build and push stages (saw: ${[...seen].join(', ') || 'none'})`);
     // The result names the payload and what it replaced; the payload is pinned by its tag in the Release Explorer.
@@ -92,7 +110,6 @@ void test('Create Custom Release → Build the workspace folders: the notificati
     assert.ok(name, created);
     assert.equal(name[2], SAMPLE_COMPONENT);
     assert.match(name[1] as string, /custom/);
-    const tag = target.slice(target.lastIndexOf(':') + 1);
     await treeRow(page, tag).waitFor({ state: 'visible', timeout: 60_000 });
     await screenshot(page, 'custom-build');
   });

@@ -168,6 +168,14 @@ export async function notifications(page: Page): Promise<string[]> {
   return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
 }
 
+/**
+ * The messages in the notification center (open it first with "Notifications: Show Notifications"). After a quick
+ * pick or a modal, this workbench files new notifications, progress included, in the center without a toast.
+ */
+export async function centerNotifications(page: Page): Promise<string[]> {
+  return page.locator('.notifications-center .notification-list-item-message').allInnerTexts();
+}
+
 /** Saves a PNG of the whole page under test-results/ and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(resultsDir, { recursive: true });
