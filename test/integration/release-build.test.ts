@@ -186,4 +186,47 @@ describe('okd-dev release build: a payload from several checkouts', () => {
       broken.remove();
     }
   });
+
+  it('a checkout without a Go main package is built from its Dockerfile with podman (the flags passed through), and goes into the payload', async () => {
+    // A component whose image is a script, as gather images are: the append path has nothing to `go build`.
+    const scripted = createSampleOperator({ component: SAMPLES[1], remote: `https://github.com/openshift/${SAMPLES[1]}`, baseImage: world.baseImage, goCache });
+    const stores = fs.mkdtempSync(path.join(os.tmpdir(), 'okd-release-build-podman-'));
+    try {
+      fs.rmSync(path.join(scripted.dir, 'cmd'), { recursive: true, force: true });
+      fs.rmSync(path.join(scripted.dir, 'go.mod'));
+      const script = `#!/bin/sh\necho ${SAMPLES[1]} from a script ${Date.now()}\n`;
+      fs.mkdirSync(path.join(scripted.dir, 'bin'));
+      fs.writeFileSync(path.join(scripted.dir, 'bin', SAMPLES[1]), script, { mode: 0o755 });
+      fs.writeFileSync(path.join(scripted.dir, 'Dockerfile.okd'), `FROM ${world.baseImage}\nCOPY bin/${SAMPLES[1]} /usr/bin/${SAMPLES[1]}\nENTRYPOINT ["/usr/bin/${SAMPLES[1]}"]\n`);
+      const tool = world.toolSettings('podman');
+      const to = `${world.registry.host}/me/okd-release:dockerfile-fallback`;
+      const { run, result } = await build(to, [(samples[0] as SampleOperator).dir, scripted.dir], [
+        '--storage-driver', tool.storageDriver as string, '--isolation', tool.isolation as string,
+        '--root', path.join(stores, 'root'), '--runroot', path.join(stores, 'run'),
+        '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(result);
+      const byComponent = new Map(result.checkouts.map((c) => [c.component, c]));
+      assert.equal(byComponent.get(SAMPLES[0])?.builder, 'append');
+      const fallback = byComponent.get(SAMPLES[1]);
+      assert.equal(fallback?.builder, 'podman');
+      assert.match(fallback?.fellBack ?? '', /no Go main package/);
+      // The text output says why it took the Dockerfile.
+      const text = await cli(['release', 'build', '--from-release', world.releaseImage, '--to-image', `${to}-text`, scripted.dir,
+        '--storage-driver', tool.storageDriver as string, '--isolation', tool.isolation as string,
+        '--root', path.join(stores, 'root'), '--runroot', path.join(stores, 'run'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file']);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`${SAMPLES[1]} .*podman \\(append path: .*no Go main package`));
+      // The image holds the script at the entrypoint, and the payload changed exactly the two components.
+      assert.equal((await topLayerFile(fallback?.image as string, `usr/bin/${SAMPLES[1]}`)).toString(), script);
+      const diffRun = await cli(['release', 'diff', world.releaseImage, to, '-o', 'json']);
+      assert.equal(diffRun.code, 0, diffRun.stderr);
+      const diff = JSON.parse(diffRun.stdout) as ReleaseDiff;
+      assert.deepEqual([...diff.changed, ...diff.rebuilt].map((c) => c.name).sort(), [...SAMPLES]);
+    } finally {
+      scripted.remove();
+      fs.rmSync(stores, { recursive: true, force: true });
+    }
+  });
 });

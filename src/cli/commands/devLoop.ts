@@ -4,6 +4,7 @@ import { DevLoopError, type DevLoopResult, type DevLoopStage, formatStageTimes, 
 import { outputFormat, parseCommandArgs } from '../args';
 import { createContext } from '../context';
 import { UsageError } from '../usage';
+import { containerOptions, containerOptionsUsage, containerSettings } from './containerOptions';
 import { connectCluster, devOptions, devOptionsUsage, interruptToken } from './devOptions';
 
 const usage = `Usage: okd-dev dev loop [--path DIR] [--builder append|podman|buildah|docker] [--to REPO] [--release PULLSPEC]
@@ -33,16 +34,7 @@ Options:
       --build-command ARGV     the build, as words (no shell); {output} and {package} are filled in
                                (default: go build -o {output} {package}, CGO_ENABLED=0)
       --binary-path PATH       where the binary goes in the image (default: the image's entrypoint)
-Container builds:
-      --dockerfile FILE        relative to the checkout (default: the best found, Dockerfile.okd first)
-      --build-arg K=V          repeatable, e.g. --build-arg TAGS=scos
-      --base-image PULLSPEC    replace the final stage's base (e.g. registry.ci.openshift.org/origin/scos-4.20:base-stream9)
-      --builder-image PULLSPEC replace the image of the builder stages
-      --prebuild               run the build command here first (Dockerfiles that COPY a prebuilt binary)
-      --push-with tool|client  push with the container tool (default) or with okd-dev from the tool's OCI output
-      --storage-driver D, --root DIR, --runroot DIR, --isolation I, --cgroup-manager M, --events-backend B
-                               passed to podman/buildah (e.g. --storage-driver vfs --isolation chroot)
-      --cert-dir DIR           podman/buildah: a folder with ca.crt for the registry
+${containerOptionsUsage}
 
 ${devOptionsUsage}`;
 
@@ -55,31 +47,8 @@ const loopOptions = {
   timeout: { type: 'string' },
   'build-command': { type: 'string' },
   'binary-path': { type: 'string' },
-  dockerfile: { type: 'string' },
-  'build-arg': { type: 'string', multiple: true },
-  'base-image': { type: 'string' },
-  'builder-image': { type: 'string' },
-  prebuild: { type: 'boolean' },
-  'push-with': { type: 'string' },
-  'storage-driver': { type: 'string' },
-  root: { type: 'string' },
-  runroot: { type: 'string' },
-  isolation: { type: 'string' },
-  'cgroup-manager': { type: 'string' },
-  'events-backend': { type: 'string' },
-  'cert-dir': { type: 'string' },
+  ...containerOptions,
 } as const;
-
-function buildArgs(values: string[] | undefined): Record<string, string> | undefined {
-  if (!values?.length) return undefined;
-  const out: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--build-arg needs KEY=VALUE, got '${value}'`, usage);
-    out[value.slice(0, eq)] = value.slice(eq + 1);
-  }
-  return out;
-}
 
 function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : ` ${(ms / 1000).toFixed(1)} s`;
@@ -120,8 +89,6 @@ export async function devLoop(argv: string[]): Promise<void> {
   const format = outputFormat(values.output, usage);
   const builder = values.builder ?? 'append';
   if (!(BUILDERS as readonly string[]).includes(builder) && builder !== 'auto') throw new UsageError(`unknown builder '${builder}': use ${BUILDERS.join(', ')} or auto`, usage);
-  const pushWith = values['push-with'] ?? 'tool';
-  if (pushWith !== 'tool' && pushWith !== 'client') throw new UsageError(`--push-with is tool or client, got '${pushWith}'`, usage);
   let timeoutMs = 600_000;
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
@@ -133,25 +100,8 @@ export async function devLoop(argv: string[]): Promise<void> {
     builder: builder as Builder | 'auto',
     ...(values['build-command'] ? { buildCommand: values['build-command'].trim().split(/\s+/) } : {}),
     ...(values['binary-path'] ? { binaryPath: values['binary-path'] } : {}),
-    ...(values.dockerfile ? { dockerfile: values.dockerfile } : {}),
-    ...(values['build-arg'] ? { buildArgs: buildArgs(values['build-arg']) } : {}),
-    ...(values['base-image'] ? { baseImage: values['base-image'] } : {}),
-    ...(values['builder-image'] ? { builderImage: values['builder-image'] } : {}),
+    ...containerSettings(values, usage),
     prebuild: values.prebuild ?? false,
-    pushWith,
-    tool: {
-      ...(values['storage-driver'] ? { storageDriver: values['storage-driver'] } : {}),
-      ...(values.root ? { root: path.resolve(values.root) } : {}),
-      ...(values.runroot ? { runroot: path.resolve(values.runroot) } : {}),
-      ...(values.isolation ? { isolation: values.isolation } : {}),
-      ...(values['cgroup-manager'] ? { cgroupManager: values['cgroup-manager'] } : {}),
-      ...(values['events-backend'] ? { eventsBackend: values['events-backend'] } : {}),
-    },
-    access: {
-      insecure: values.insecure ?? false,
-      ...(values['cert-dir'] ? { certDir: values['cert-dir'] } : {}),
-      ...(values['registry-config'] ? { authFile: values['registry-config'] } : {}),
-    },
   };
   const context = createContext(values);
   const patch = !values['no-patch'];

@@ -7,6 +7,7 @@ import { buildRelease, CheckoutBuildError, type CheckoutProgress, type ReleaseBu
 import { outputFormat, parseCommandArgs } from '../args';
 import { createContext } from '../context';
 import { UsageError } from '../usage';
+import { containerOptions, containerOptionsUsage, containerSettings } from './containerOptions';
 import { stageLine } from './devLoop';
 import { interruptToken } from './devOptions';
 import { newReleaseOptions, requireSourceAndTarget } from './releaseNew';
@@ -31,7 +32,8 @@ Options:
       --builder B              one builder for every checkout (default: append, else the Dockerfile)
       --build-command ARGV     the fast path's build, as words; {output} and {package} are filled in
       --jobs N                 how many checkouts build at once (default 2)
-  -a, --registry-config FILE   registry credentials;  --insecure  plain http / unverified TLS;  --ca-file FILE`;
+  -a, --registry-config FILE   registry credentials;  --insecure  plain http / unverified TLS;  --ca-file FILE
+${containerOptionsUsage}`;
 
 function checkoutName(p: Pick<CheckoutProgress, 'dir' | 'component'>): string {
   return p.component ?? path.basename(p.dir);
@@ -52,6 +54,7 @@ export async function releaseBuild(argv: string[]): Promise<void> {
     builder: { type: 'string' },
     'build-command': { type: 'string' },
     jobs: { type: 'string' },
+    ...containerOptions,
   }, usage);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -76,7 +79,7 @@ export async function releaseBuild(argv: string[]): Promise<void> {
   const settings: BuildSettings = {
     ...(builder !== undefined ? { builder: builder as Builder | 'auto' } : {}),
     ...(values['build-command'] ? { buildCommand: values['build-command'].trim().split(/\s+/) } : {}),
-    access: { insecure: values.insecure ?? false, ...(values['registry-config'] ? { authFile: values['registry-config'] } : {}) },
+    ...containerSettings(values, usage),
   };
   const verbose = values.verbose ?? false;
   const interrupt = interruptToken();
