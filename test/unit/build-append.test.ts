@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { appendConfig, entrypointPath } from '../../src/core/build/append';
 import { runCommand } from '../../src/core/build/runner';
 import { CancelledError } from '../../src/core/cancel';
-import { devTag } from '../../src/core/devloop/loop';
+import { devTag } from '../../src/core/devloop/prepare';
 import { StageTracker, DevLoopError, formatStageTimes, type DevLoopStage } from '../../src/core/devloop/stages';
 import { OkdError } from '../../src/core/errors';
 import type { ImageConfig } from '../../src/core/registry/types';

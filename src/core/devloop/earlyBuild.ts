@@ -13,7 +13,8 @@ import { linkedToken } from '../cancel';
 import { OkdError } from '../errors';
 import type { Logger } from '../log';
 import { formatPullspec } from '../pullspec';
-import type { DevLoopOptions, Prepared } from './loop';
+import type { DevLoopOptions } from './loop';
+import type { Prepared } from './prepare';
 import type { StageTracker } from './stages';
 
 export function binaryPathOf(prepared: Prepared, settings: BuildSettings): string {

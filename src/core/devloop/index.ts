@@ -1,3 +1,4 @@
 // The inner loop: build, push, patch, rollout.
-export { devLabels, type DevLoopOptions, type DevLoopResult, devTag, LABEL_DIRTY, runDevLoop } from './loop';
+export { type DevLoopOptions, type DevLoopResult, runDevLoop } from './loop';
+export { devLabels, devTag, LABEL_DIRTY } from './prepare';
 export { DEV_LOOP_STAGES, DevLoopError, type DevLoopStage, type DevLoopStageName, formatStageTimes, type RestoreHint, StageTracker } from './stages';

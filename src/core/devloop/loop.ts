@@ -1,28 +1,22 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { appendImage, imageFormat, packLayer, readSourceImage, type SourceImage } from '../build/append';
+import { appendImage, imageFormat, packLayer } from '../build/append';
 import { buildContainerImage, pushContainerImage } from '../build/containerBuild';
 import { runCommand } from '../build/runner';
 import type { Builder, BuildSettings } from '../build/settings';
 import { detectContainerTool } from '../build/tools';
 import type { CancellationTokenLike } from '../cancel';
 import type { ClusterClient } from '../cluster/client';
-import type { ClusterPushTarget } from '../cluster/clusterRegistry';
-import { type PatchOperatorResult, patchOperator, readClusterRelease } from '../cluster/patch';
+import { type PatchOperatorResult, patchOperator } from '../cluster/patch';
 import { type RolloutState, waitForRollout } from '../cluster/rollout';
 import { OkdError } from '../errors';
 import { type Logger, silentLogger } from '../log';
-import { parsePullspec, type Pullspec } from '../pullspec';
 import type { RegistryClient } from '../registry/client';
 import type { Platform } from '../registry/types';
 import type { ReleaseCache } from '../release/cache';
-import { ANNOTATION_COMMIT, ANNOTATION_SOURCE, type Release } from '../release/model';
-import { readRelease } from '../release/reader';
-import { matchWorkspaceFiles, readWorkspaceFiles, type Workspace } from '../workspace';
 import type { ComponentPlacement } from '../workspace/match';
 import type { ManifestsDiff } from '../manifests/diff';
-import { sourceLocationOf } from '../workspace/remotes';
 import {
   binaryName,
   binaryPathOf,
@@ -35,13 +29,11 @@ import {
   sameCommand,
   startEarlyBuild,
 } from './earlyBuild';
-import { clusterRegistryTarget, podImage } from './clusterTarget';
+import { podImage } from './clusterTarget';
 import { applyManifestsBeforePatch, type ComparedManifests, compareManifests, type DevLoopManifests, manifestsOff } from './manifestsStage';
 import { MemoReleaseCache } from './memo';
+import { type Prepared, prepare } from './prepare';
 import { DevLoopError, type DevLoopStage, type DevLoopStageName, DEV_LOOP_STAGES, type RestoreHint, StageTracker } from './stages';
-
-/** Set on dev images built from a work tree with uncommitted changes. */
-export const LABEL_DIRTY = 'okd-dev.openshift.io/dirty';
 
 export interface DevLoopOptions {
   /** A folder of the operator's git checkout. */
@@ -103,41 +95,6 @@ export interface DevLoopResult {
 }
 
 /** `<component>-<commit7>[-dirty]-<yyyymmddhhmmss>`: sortable, and says what was built from what. */
-export function devTag(component: string, commit: string, dirty: boolean, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:T]/g, '').replace(/\..*$/, '');
-  const name = component.replace(/[^\w.-]/g, '-').slice(0, 80);
-  return `${name}-${commit ? commit.slice(0, 7) : 'nocommit'}${dirty ? '-dirty' : ''}-${stamp}`;
-}
-
-/** The labels a dev image carries: the workspace's commit and source, as the payload's images do. */
-export function devLabels(workspace: Workspace): Record<string, string> {
-  return {
-    [ANNOTATION_COMMIT]: workspace.git.commit,
-    [ANNOTATION_SOURCE]: sourceLocationOf(workspace.match.remote.url),
-    ...(workspace.git.dirty ? { [LABEL_DIRTY]: 'true' } : {}),
-  };
-}
-
-function parseDevRepository(text: string): Pick<Pullspec, 'registry' | 'repository'> {
-  if (!text) throw new OkdError('invalid-input', 'no dev repository to push to', 'pass --to REGISTRY/REPOSITORY (or set okd.devRepository), e.g. quay.io/me/okd-dev');
-  const ref = parsePullspec(text);
-  if (ref.tag || ref.digest) throw new OkdError('invalid-input', `the dev repository ${text} has a tag or digest`, `give the repository only: ${ref.registry}/${ref.repository}`);
-  return { registry: ref.registry, repository: ref.repository };
-}
-
-export interface Prepared {
-  release: Release;
-  releaseImage: string;
-  workspace: Workspace;
-  component: SourceImage;
-  to: Pick<Pullspec, 'registry' | 'repository'>;
-  tag: string;
-  labels: Record<string, string>;
-  now: Date;
-  /** Set when the image goes to the cluster's own registry (no dev repository). */
-  clusterRegistry?: ClusterPushTarget;
-}
-
 /**
  * Build, push, patch, rollout: takes an edited operator checkout to a running pod. Each stage is timed and reported
  * through onStage; a failure says which stage failed and, once the cluster was touched, how to restore.
@@ -342,52 +299,6 @@ export async function runDevLoop(options: DevLoopOptions): Promise<DevLoopResult
     await comparingManifests?.catch(() => undefined);
     await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-async function prepare(options: DevLoopOptions, cache: ReleaseCache, tracker: StageTracker): Promise<Prepared> {
-  // No dev repository and a cluster: the cluster's own registry (resolved once the component is known).
-  const toRepository = options.to || !options.cluster ? parseDevRepository(options.to) : undefined;
-  const readingRelease = (async (): Promise<{ release: Release; releaseImage: string }> => {
-    if (options.release) {
-      const release = await readRelease(options.release, { registry: options.client, cache, platform: options.platform, token: options.token, logger: options.logger });
-      return { release, releaseImage: options.release };
-    }
-    if (options.cluster) {
-      const current = await readClusterRelease(options.cluster, { registry: options.client, cache, platform: options.platform, token: options.token });
-      return { release: current.release, releaseImage: current.image };
-    }
-    throw new OkdError('invalid-input', 'no release to build against', 'pass --release PULLSPEC, or a cluster (--kubeconfig/--context) whose release is used');
-  })();
-  // The checkout is read while the release is: neither needs the other.
-  const readingFiles = readWorkspaceFiles(options.dir, { token: options.token, logger: options.logger });
-  tracker.detail(`reading ${options.release ?? `the release of context ${options.cluster?.context ?? '?'}`} and the checkout at ${options.dir}`);
-  const [releaseRead, filesRead] = await Promise.allSettled([readingRelease, readingFiles]);
-  if (releaseRead.status === 'rejected') throw releaseRead.reason;
-  if (filesRead.status === 'rejected') throw filesRead.reason;
-  const { release, releaseImage } = releaseRead.value;
-  tracker.detail(`matching ${options.dir} to a component of ${release.version}`);
-  const workspace = matchWorkspaceFiles(filesRead.value, release, { component: options.component });
-  const pullSpec = workspace.match.pullSpec;
-  const ref = parsePullspec(pullSpec);
-  tracker.detail(`reading ${workspace.match.component} image ${pullSpec}`);
-  const component = await readSourceImage(options.client, ref, options.platform, options.token);
-  const now = (options.now ?? (() => new Date()))();
-  const clusterRegistry = toRepository ? undefined : await clusterRegistryTarget(options.cluster as ClusterClient, options.client, release, workspace.match.component, (l) => {
-    tracker.detail(l);
-    options.onLine?.(l);
-  });
-  const to = toRepository ?? (clusterRegistry as ClusterPushTarget).to;
-  return {
-    release,
-    releaseImage,
-    workspace,
-    component,
-    to,
-    tag: devTag(workspace.match.component, workspace.git.commit, workspace.git.dirty, now),
-    labels: devLabels(workspace),
-    now,
-    ...(clusterRegistry ? { clusterRegistry } : {}),
-  };
 }
 
 async function buildAppendLayer(
