@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { type ClusterApi, clusterApi, registerCluster } from './vscode/cluster/lazy';
 import { registerCustomRelease } from './vscode/custom';
 import { registerHover } from './vscode/hover';
-import { registerReleases, releasesApi, type ReleasesApi } from './vscode/releases';
+import { attachClusterToReleases, registerReleases, releasesApi, type ReleasesApi } from './vscode/releases';
 import { Services } from './vscode/services';
 import { registerWorkspace } from './vscode/workspace';
 
@@ -15,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): Partial<ReleasesApi 
   const services = new Services(context);
   const releases = registerReleases(services);
   const cluster = registerCluster(services);
+  attachClusterToReleases(releases, cluster);
   context.subscriptions.push(
     services,
     vscode.commands.registerCommand('okd.showLog', () => services.log.show(true)),

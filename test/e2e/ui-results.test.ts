@@ -1,13 +1,14 @@
 // A release tag's Results in the Release Explorer, as a person sees them in code-server against the sandbox: expand
 // the rejected 4.20 candidate under its stream, then its Results row (read from the release controller only then):
-// the phase, the failed blocking jobs with their state, the upgrade into it that failed; a job row opens its run page.
-// Screenshot: test-results/release-results.png.
+// the phase, the failed blocking jobs with their state, the upgrade into it that failed, whether the connected
+// cluster can upgrade to it (its channel's graph); a job row opens its run page. Then an accepted 4.19 tag's Results:
+// a direct upgrade from what the cluster runs. Screenshots: test-results/release-results{,-upgrade}.png.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, screenshot, treeRow, withScreenshotOnFailure } from './support/ui';
+import { expandTreePath, openViewContainer, openWorkbench, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 import { jobUrl } from '../support/sandbox/releaseResults';
 
@@ -29,7 +30,7 @@ after(async () => {
   await world?.stop();
 });
 
-void test('Release Explorer: a rejected tag\'s Results show its phase, failed blocking jobs and upgrades, and open a job\'s run page', { timeout: 240_000 }, async (t) => {
+void test('Release Explorer: a tag\'s Results show its phase, failed blocking jobs, upgrades and whether the cluster can upgrade to it, and open a job\'s run page', { timeout: 240_000 }, async (t) => {
   assert.ok(world && browser);
   const { page } = browser;
   const next = world.info.streams.find((s) => s.name === '4-scos-next');
@@ -49,7 +50,7 @@ void test('Release Explorer: a rejected tag\'s Results show its phase, failed bl
     assert.match(await results.innerText(), /release controller/);
     // Nothing asked of the controller about the tag before the row is expanded.
     const resultsPath = `/api/v1/releasestream/4-scos-next/release/${tag.name}`;
-    assert.ok(!controller.requests.some((r) => r.includes(resultsPath)), controller.requests.join('\n'));
+    assert.ok(!controller.requests.some((r) => r.includes(resultsPath) || r.includes('/graph')), controller.requests.join('\n'));
 
     await expandTreePath(page, 'Results');
     const phase = treeRow(page, 'Phase: Rejected');
@@ -70,6 +71,12 @@ void test('Release Explorer: a rejected tag\'s Results show its phase, failed bl
     await from.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await from.innerText(), /Failed · 0 passed, 1 failed of 1/);
     assert.match(await treeRow(page, `Upgrades from ${tag.name}`).innerText(), /none recorded/);
+    // Can the connected cluster get there: the sandbox cluster's channel (stable-scos-4) keeps only passed upgrades,
+    // and the one into this candidate failed.
+    const fromCluster = treeRow(page, 'Not reachable from your cluster');
+    await fromCluster.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await fromCluster.locator('.label-description').innerText(), `${world!.info.cluster.version}, channel ${CLUSTER_CHANNEL}`);
+    assert.ok(controller.requests.includes(`GET /graph?channel=${CLUSTER_CHANNEL}`), controller.requests.join('\n'));
     await screenshot(page, 'release-results');
 
     // Clicking a job opens its run page (a loopback link: the editor opens it without asking, in a new tab).
@@ -82,5 +89,33 @@ void test('Release Explorer: a rejected tag\'s Results show its phase, failed bl
     assert.ok(opened.url() === url || opened.url().endsWith(`/proxy/${new URL(url).port}${new URL(url).pathname}`), opened.url());
     assert.match(await opened.locator('h1').innerText(), /periodic-ci-openshift-release-master-okd-scos-4\.20-e2e-aws-ovn/);
     await opened.close();
+
+    // The next accepted 4.19 tag is one passed upgrade away from what the cluster runs.
+    const stable = world!.info.streams.find((s) => s.name === '4-scos-stable')?.tags.find((x) => x.name !== world!.info.cluster.version);
+    assert.ok(stable, 'the sandbox lists a 4.19 tag the cluster does not run');
+    await collapseTreeRow(page, '4-scos-next');
+    await expandTreePath(page, '4-scos-stable', stable.name, 'Results');
+    const direct = treeRow(page, 'Direct upgrade from your cluster');
+    await direct.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await direct.locator('.label-description').innerText(), `${world!.info.cluster.version}, channel ${CLUSTER_CHANNEL}`);
+    assert.equal(await direct.locator('.codicon-arrow-circle-up').count(), 1);
+    // Its tooltip, as the workbench shows it on hover: the sentence, the path and the graph asked.
+    await direct.hover();
+    const tooltip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'direct upgrade' }).first();
+    await tooltip.waitFor({ state: 'visible', timeout: 30_000 });
+    const tip = await tooltip.innerText();
+    assert.match(tip, new RegExp(`From your cluster's ${world!.info.cluster.version.replace(/\./g, '\\.')}: direct upgrade`));
+    assert.ok(tip.includes(`${world!.info.cluster.version} -> ${stable.name} (1 upgrade) in channel ${CLUSTER_CHANNEL}.`), tip);
+    assert.ok(tip.includes(`Graph: ${world!.info.releaseController}/graph?channel=${CLUSTER_CHANNEL}`), tip);
+    await screenshot(page, 'release-results-upgrade');
   });
 });
+
+/** The channel of the sandbox cluster's ClusterVersion (the test cluster's default spec.channel, as OKD SCOS's). */
+const CLUSTER_CHANNEL = 'stable-scos-4';
+
+async function collapseTreeRow(page: Browser['page'], label: string): Promise<void> {
+  const row = treeRow(page, label);
+  if ((await row.getAttribute('aria-expanded')) === 'true') await row.click();
+  await until(page, `tree row "${label}" to collapse`, async () => (await row.getAttribute('aria-expanded')) === 'false');
+}

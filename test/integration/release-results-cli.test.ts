@@ -133,6 +133,12 @@ describe('okd-dev release info --results and release upgrades against a release 
     assert.deepEqual(answer.to, { version: '4.20.0-okd-scos.ec.1', inGraph: true });
     assert.equal(answer.graph, `${controller.url}/graph?channel=stable`);
 
+    // OKD SCOS clusters' channel: the passed upgrades into 4.*.
+    const scos = await runCli(['release', 'upgrades', '--channel', 'stable-scos-4', '--from', '4.19.0-okd-scos.0', '--to', '4.20.0-okd-scos.ec.1'], env);
+    assert.equal(scos.code, 0, scos.stderr);
+    assert.match(scos.stdout, /^Upgrades from 4\.19\.0-okd-scos\.0 \(1\):\n\s+4\.19\.0-okd-scos\.1\s/m);
+    assert.match(scos.stdout, /^No: channel stable-scos-4 has no path from 4\.19\.0-okd-scos\.0 to 4\.20\.0-okd-scos\.ec\.1\.$/m);
+
     const unknown = await runCli(['release', 'upgrades', '--channel', 'stable-4.19', '--from', '4.18.0-okd-scos.9'], env);
     assert.equal(unknown.code, 0, unknown.stderr);
     assert.match(unknown.stdout, /4\.18\.0-okd-scos\.9 is not in the graph of channel stable-4\.19: the channel offers no upgrade from it\./);

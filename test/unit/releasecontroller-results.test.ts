@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { clusterUpgradeTo, describeClusterUpgrade } from '../../src/core/releasecontroller/clusterUpgrade';
 import { answerUpgrade, parseUpgradeGraph } from '../../src/core/releasecontroller/graph';
 import { parseReleaseInfo } from '../../src/core/releasecontroller/results';
 
@@ -66,5 +67,59 @@ describe('answerUpgrade on a Cincinnati graph', () => {
     assert.equal(out.inGraph, false);
     assert.deepEqual(out.direct, []);
     assert.equal(out.newest, undefined);
+  });
+});
+
+describe('clusterUpgradeTo: can the connected cluster upgrade to a tag', () => {
+  const graph = parseUpgradeGraph(
+    {
+      nodes: [
+        { version: '4.19.0-okd-scos.15', payload: 'p15' },
+        { version: '4.19.0-okd-scos.16', payload: 'p16' },
+        { version: '4.20.0-okd-scos.ec.1', payload: 'p20' },
+      ],
+      edges: [[0, 1]],
+    },
+    'stable-scos-4',
+  );
+  const asked: string[] = [];
+  const options = {
+    defaultUpstream: 'https://rc.example',
+    graph: (base: string, channel: string) => {
+      asked.push(`${base} ${channel}`);
+      assert.ok(graph);
+      return Promise.resolve(graph);
+    },
+  };
+  const summary = async (source: Parameters<typeof clusterUpgradeTo>[0], to: string) => describeClusterUpgrade(await clusterUpgradeTo(source, to, options));
+
+  it('says direct, not in the graph, or not reachable, naming the channel; the graph from spec.upstream when set', async () => {
+    const direct = await summary({ version: '4.19.0-okd-scos.15', channel: 'stable-scos-4', upstream: 'https://updates.example/graph/' }, '4.19.0-okd-scos.16');
+    assert.deepEqual(direct, {
+      verdict: 'Direct upgrade from your cluster',
+      summary: "From your cluster's 4.19.0-okd-scos.15: direct upgrade",
+      detail: '4.19.0-okd-scos.15 -> 4.19.0-okd-scos.16 (1 upgrade) in channel stable-scos-4.\nGraph: https://updates.example/graph?channel=stable-scos-4 (3 versions, 1 upgrade edges)',
+      reachable: true,
+    });
+    assert.deepEqual(asked, ['https://updates.example stable-scos-4']);
+    const noPath = await summary({ version: '4.19.0-okd-scos.15', channel: 'stable-scos-4' }, '4.20.0-okd-scos.ec.1');
+    assert.equal(noPath.summary, "From your cluster's 4.19.0-okd-scos.15: not reachable in channel stable-scos-4");
+    assert.equal(noPath.verdict, 'Not reachable from your cluster');
+    assert.match(noPath.detail, /^Channel stable-scos-4 has no path from 4\.19\.0-okd-scos\.15 to 4\.20\.0-okd-scos\.ec\.1\.\nGraph: https:\/\/rc\.example\/graph/);
+    assert.equal(noPath.reachable, false);
+    const outside = await summary({ version: '4.18.0-okd-scos.3', channel: 'stable-scos-4' }, '4.19.0-okd-scos.16');
+    assert.match(outside.detail, /^4\.18\.0-okd-scos\.3 is not in the graph of channel stable-scos-4: the channel offers no upgrade from it\./);
+    const unknown = await summary({ version: '4.19.0-okd-scos.15', channel: 'stable-scos-4' }, '4.19.0-okd-scos.17');
+    assert.match(unknown.detail, /^4\.19\.0-okd-scos\.17 is not in the graph of channel stable-scos-4\./);
+  });
+
+  it('asks no graph when the cluster runs the tag or has no channel', async () => {
+    asked.length = 0;
+    assert.equal((await summary({ version: '4.19.0-okd-scos.16', channel: 'stable-scos-4' }, '4.19.0-okd-scos.16')).summary, "From your cluster's 4.19.0-okd-scos.16: this is what it runs");
+    const none = await summary({ version: '4.19.0-okd-scos.15' }, '4.19.0-okd-scos.16');
+    assert.equal(none.summary, "From your cluster's 4.19.0-okd-scos.15: no channel set on the cluster");
+    assert.equal(none.verdict, 'No channel set on your cluster');
+    assert.equal(none.reachable, undefined);
+    assert.deepEqual(asked, []);
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OkdError } from '../../src/core/errors';
 import { silentLogger } from '../../src/core/log';
+import type { ClusterUpgradeSource } from '../../src/core/cluster/upgradeSource';
 import type { ReleaseLibrary } from '../../src/core/release/library';
 import type { Release } from '../../src/core/release/model';
 import { buildRelease } from '../../src/core/release/operators';
@@ -20,6 +21,10 @@ interface Fake {
   failRepository?: OkdError;
   failLoad?: OkdError;
   tags: string[];
+  /** What the connected cluster runs (undefined: no cluster), or why it cannot be read. */
+  cluster?: ClusterUpgradeSource | Error;
+  /** Graphs asked: `base channel`. */
+  graphs: string[];
 }
 
 function fake(sources: Partial<ReleaseSources> = {}): Fake {
@@ -28,6 +33,7 @@ function fake(sources: Partial<ReleaseSources> = {}): Fake {
     sources: { controllers: [], repositories: [], pinned: [], ...sources },
     calls: { listTags: 0, streamTags: 0, load: [], forget: [], progress: [] },
     tags: ['4.19.0-okd-scos.9', '4.19.0-okd-scos.16', '4.20.0-okd-scos.ec.2', 'latest'],
+    graphs: [],
     model: undefined as unknown as ReleaseTreeModel,
   };
   const library = {
@@ -69,7 +75,14 @@ function fake(sources: Partial<ReleaseSources> = {}): Fake {
         return { '4-scos-next': [], '4-scos-stable': [] };
       },
       releaseResults: (_stream: string, tag: string) => Promise.resolve({ name: tag, phase: 'Accepted', blockingJobs: [], informingJobs: [], pendingJobs: [], upgradesTo: [], upgradesFrom: [] }),
+      upgradeGraph: (channel: string) => {
+        f.graphs.push(`${url} ${channel}`);
+        // .14 -> .15 -> .16 passed; nothing into .15 from .16.
+        const nodes = ['4.19.0-okd-scos.14', '4.19.0-okd-scos.15', '4.19.0-okd-scos.16'].map((version) => ({ version, payload: `quay.io/okd/scos-release:${version}` }));
+        return Promise.resolve({ channel, nodes, edges: [[0, 1], [1, 2]] as [number, number][] });
+      },
     }),
+    clusterUpgradeSource: () => (f.cluster instanceof Error ? Promise.reject(f.cluster) : Promise.resolve(f.cluster)),
     logger: silentLogger,
     withProgress: (title, task) => {
       f.calls.progress.push(title);
@@ -116,6 +129,54 @@ describe('ReleaseTreeModel', () => {
       ],
     );
     assert.equal(tags[0]?.id, 'controller:https://rc.example/stream:4-scos-stable|quay.io/okd/scos-release:4.19.0-okd-scos.16');
+  });
+
+  it('shows under a tag\'s Results whether the connected cluster can upgrade to it, from its channel\'s graph', async () => {
+    const f = fake({ controllers: [{ url: 'https://rc.example', streams: ['4-scos-stable'] }] });
+    const [controller] = await f.model.children(undefined);
+    const [stream] = await f.model.children(controller);
+    const [tag16, tag15] = await f.model.children(stream);
+    const resultsOf = async (tag: ReleaseTreeNode | undefined) => {
+      const results = (await f.model.children(tag)).find((n) => n.kind === 'results');
+      assert.ok(results);
+      return f.model.children(results);
+    };
+    const rowOf = (rows: ReleaseTreeNode[]) => rows.find((n) => n.id.endsWith('/clusterUpgrade') || n.id.endsWith('/clusterUpgrade/error'));
+
+    // No cluster: no row, and no graph asked.
+    assert.equal(rowOf(await resultsOf(tag16)), undefined);
+    assert.deepEqual(f.graphs, []);
+
+    f.cluster = { version: '4.19.0-okd-scos.14', channel: 'stable-scos-4' };
+    f.model.invalidate(undefined);
+    const via = rowOf(await resultsOf(tag16));
+    assert.ok(via?.kind === 'resultRow');
+    assert.equal(via.label, 'Via 4.19.0-okd-scos.15 from your cluster');
+    assert.equal(via.description, '4.19.0-okd-scos.14, channel stable-scos-4');
+    assert.equal(via.state, 'Reachable');
+    assert.match(via.tooltip, /^From your cluster's 4\.19\.0-okd-scos\.14: via 4\.19\.0-okd-scos\.15\n4\.19\.0-okd-scos\.14 -> 4\.19\.0-okd-scos\.15 -> 4\.19\.0-okd-scos\.16 \(2 upgrades\) in channel stable-scos-4\.\nGraph: https:\/\/rc\.example\/graph\?channel=stable-scos-4/);
+    // The default update server is the controller that lists the tag.
+    assert.deepEqual(f.graphs, ['https://rc.example stable-scos-4']);
+
+    // The cluster's spec.upstream is where the graph comes from.
+    f.cluster = { version: '4.19.0-okd-scos.16', channel: 'stable-scos-4', upstream: 'https://updates.example/graph' };
+    f.model.invalidate(undefined);
+    const back = rowOf(await resultsOf(tag15));
+    assert.ok(back?.kind === 'resultRow');
+    assert.equal(back.label, 'Not reachable from your cluster');
+    assert.match(back.tooltip, /^From your cluster's 4\.19\.0-okd-scos\.16: not reachable in channel stable-scos-4\n/);
+    assert.equal(back.state, 'Unreachable');
+    assert.match(back.tooltip, /no path from 4\.19\.0-okd-scos\.16 to 4\.19\.0-okd-scos\.15 \(4\.19\.0-okd-scos\.15 is older/);
+    assert.equal(f.graphs.at(-1), 'https://updates.example stable-scos-4');
+
+    // A cluster that cannot be read is one error row; the results are still shown.
+    f.cluster = new OkdError('unreachable', 'the cluster did not answer within 5 s');
+    f.model.invalidate(undefined);
+    const rows = await resultsOf(tag16);
+    const failed = rowOf(rows);
+    assert.ok(failed?.kind === 'error');
+    assert.match(failed.message, /^Upgrade from your cluster: the cluster did not answer within 5 s/);
+    assert.ok(rows.some((r) => r.kind === 'resultRow' && r.label === 'Phase: Accepted'));
   });
 
   it('lists the accepted streams when the setting names none, and an unreachable controller as one error node', async () => {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { OkdError } from '../../core/errors';
+import { graphBase, graphUrl } from '../../core/releasecontroller/clusterUpgrade';
 import { answerUpgrade } from '../../core/releasecontroller/graph';
 import { renderUpgradeAnswer } from '../../core/releasecontroller/render';
 import { outputFormat, parseCommandArgs } from '../args';
@@ -25,11 +26,6 @@ function readClusterSource(flags: { kubeconfig?: string; context?: string; verbo
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path, so esbuild leaves it alone
   const { clusterUpgradeSource } = require(id) as typeof import('./cluster');
   return clusterUpgradeSource(flags);
-}
-
-/** A graph URL (`https://host/graph`) as the controller client's base: the client asks `/graph` itself. */
-function graphBase(upstream: string): string {
-  return upstream.replace(/\/+$/, '').replace(/\/graph$/, '');
 }
 
 export async function releaseUpgrades(argv: string[]): Promise<void> {
@@ -69,10 +65,10 @@ export async function releaseUpgrades(argv: string[]): Promise<void> {
   const client = controllerClient(values, logger, upstream ? graphBase(upstream) : undefined);
   const graph = await client.upgradeGraph(channel);
   const answer = answerUpgrade(graph, from, values.to);
-  const graphUrl = `${client.baseUrl}/graph?channel=${encodeURIComponent(channel)}`;
+  const graphAt = graphUrl(client.baseUrl, channel);
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ graph: graphUrl, ...(fromWhere ? { fromCluster: true } : {}), ...answer }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ graph: graphAt, ...(fromWhere ? { fromCluster: true } : {}), ...answer }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(renderUpgradeAnswer(answer, { graph: graphUrl, ...(fromWhere ? { fromWhere } : {}) }));
+  process.stdout.write(renderUpgradeAnswer(answer, { graph: graphAt, ...(fromWhere ? { fromWhere } : {}) }));
 }

@@ -48,7 +48,7 @@ export interface HistoryEntry {
 
 export interface ClusterVersion {
   metadata: ObjectMeta;
-  spec?: { overrides?: ComponentOverride[] | null; desiredUpdate?: ReleaseRef & { force?: boolean }; channel?: string; clusterID?: string };
+  spec?: { overrides?: ComponentOverride[] | null; desiredUpdate?: ReleaseRef & { force?: boolean }; channel?: string; upstream?: string; clusterID?: string };
   status?: { desired?: ReleaseRef; history?: HistoryEntry[]; conditions?: Condition[]; observedGeneration?: number };
 }
 

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import type { ClusterUpgradeSource } from '../../core/cluster/upgradeSource';
 import { registerCommand } from '../command';
 import type { Services } from '../services';
 import type { WorkspaceAwareness } from '../workspace/awareness';
@@ -86,6 +87,11 @@ export class LazyCluster implements vscode.TreeDataProvider<ClusterNode>, vscode
     const model = this.feature().model;
     await model.load();
     return model.status?.release?.image;
+  }
+
+  /** What the cluster runs, its channel and update server (Results' upgrade row); undefined without a kubeconfig. */
+  upgradeSource(): Promise<ClusterUpgradeSource | undefined> {
+    return this.feature().upgradeSource();
   }
 
   getChildren(node?: ClusterNode): vscode.ProviderResult<ClusterNode[]> {

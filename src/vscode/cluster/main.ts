@@ -3,6 +3,7 @@
 import vscode = require('vscode');
 import { CancelledError } from '../../core/cancel';
 import { OkdError } from '../../core/errors';
+import { type ClusterUpgradeSource, upgradeSourceOf } from '../../core/cluster/upgradeSource';
 import type { Services } from '../services';
 import type { WorkspaceAwareness } from '../workspace/awareness';
 import { applyManifests } from './commands/applyManifests';
@@ -45,6 +46,11 @@ export interface ClusterFeature extends vscode.Disposable {
   model: ClusterModel;
   statusBar: OverridesStatusBar;
   run(id: string, args: unknown[]): Promise<unknown>;
+  /**
+   * The connected cluster's version, channel and update server (ClusterVersion, read now), connecting when needed;
+   * undefined when no kubeconfig is set. Throws the connection's error.
+   */
+  upgradeSource(): Promise<ClusterUpgradeSource | undefined>;
 }
 
 /**
@@ -97,6 +103,16 @@ export function activateCluster(host: ClusterHost): ClusterFeature {
       if (!command) throw new Error(`unknown cluster command ${id}`);
       try {
         return await command.run(context, ...args);
+      } catch (err) {
+        throw forTheOtherBundle(err);
+      }
+    },
+    async upgradeSource() {
+      try {
+        if ((await model.load()).kind === 'none') return undefined;
+        const source = upgradeSourceOf(await (await model.connected()).getClusterVersion());
+        if (!source) throw new OkdError('failed', 'the cluster\'s ClusterVersion "version" has no status.desired.version', 'wait until the cluster-version operator has loaded its release');
+        return source;
       } catch (err) {
         throw forTheOtherBundle(err);
       }

@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import type { CancellationTokenLike } from '../../core/cancel';
+import type { ClusterUpgradeSource } from '../../core/cluster/upgradeSource';
 import { OkdError } from '../../core/errors';
 import type { Release } from '../../core/release/model';
 import { ReleaseControllerClient } from '../../core/releasecontroller/client';
@@ -37,6 +38,8 @@ export class ReleaseExplorer implements vscode.Disposable {
   private readonly scheduler: RefreshScheduler;
   private readonly controllers = new Map<string, ReleaseControllerClient>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The connected cluster's upgrade source (the Cluster feature's, attached after both are registered). */
+  private clusterSource: (() => Promise<ClusterUpgradeSource | undefined>) | undefined;
 
   constructor(readonly services: Services) {
     const logger = services.logger;
@@ -52,6 +55,7 @@ export class ReleaseExplorer implements vscode.Disposable {
         }
         return client;
       },
+      clusterUpgradeSource: () => (this.clusterSource ? this.clusterSource() : Promise.resolve(undefined)),
       logger,
       withProgress: (title, task) => Promise.resolve(vscode.window.withProgress({ location: { viewId: VIEW_ID }, title }, task)),
     });
@@ -88,6 +92,11 @@ export class ReleaseExplorer implements vscode.Disposable {
       }),
     );
     this.updateContext();
+  }
+
+  /** Lets Results ask the connected cluster what it runs (called once, at activation; reads nothing). */
+  attachCluster(source: () => Promise<ClusterUpgradeSource | undefined>): void {
+    this.clusterSource = source;
   }
 
   /** Debounced refresh of a node (everything when undefined); waits while the view is hidden. */

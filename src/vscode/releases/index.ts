@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import { LazyCluster } from '../cluster/lazy';
 import { registerCommand } from '../command';
 import type { Services } from '../services';
 import { addRelease } from './commands/addRelease';
@@ -54,6 +55,16 @@ const commands: ReleaseCommand[] = [
 export function registerReleases(services: Services): vscode.Disposable[] {
   const explorer = new ReleaseExplorer(services);
   return [explorer, ...commands.map((command) => registerCommand(services, command.id, (...args: unknown[]) => command.run(explorer, ...args)))];
+}
+
+/**
+ * Lets the Release Explorer's Results ask the cluster (the Cluster feature among registerCluster's disposables)
+ * what it runs; the cluster code is loaded only when a Results row is expanded.
+ */
+export function attachClusterToReleases(releases: readonly vscode.Disposable[], cluster: readonly vscode.Disposable[]): void {
+  const explorer = releases.find((d): d is ReleaseExplorer => d instanceof ReleaseExplorer);
+  const lazy = cluster.find((d): d is LazyCluster => d instanceof LazyCluster);
+  if (explorer && lazy) explorer.attachCluster(() => lazy.upgradeSource());
 }
 
 /** What activate() returns for tests: the tree's data provider (getChildren/getTreeItem/getParent). */

@@ -121,14 +121,21 @@ export function releaseInfoBody(base: string, tag: { name: string; phase: string
 
 /**
  * The Cincinnati graph the controller serves at /graph: every tag a node, an edge per upgrade tested, filtered by
- * channel as http_upgrade_graph.go does. Undefined for a channel it refuses (400 upstream).
+ * channel as http_upgrade_graph.go does (its current version, with OKD's stable-scos-* and next-* channels).
+ * Undefined for a channel it refuses (400 upstream).
  */
 export function graphBody(tags: { name: string; pullSpec: string }[], runs: UpgradeRun[], channel: string): unknown {
   const index = new Map(tags.map((t, i) => [t.name, i]));
+  // stable-scos-4 (the channel of an OKD SCOS cluster, and of the sandbox's) keeps the passed edges into 4.*, as
+  // next-scos-4 does; the scos prefixes are matched before stable- and next-.
+  const branch = (prefix: string) => channel.startsWith(prefix) && channel.slice(prefix.length);
   const keep = (to: string, passed: boolean): boolean | undefined => {
-    if (channel === '' || channel === 'stable') return passed;
+    if (['', 'stable', 'stable-scos', 'next', 'next-scos'].includes(channel)) return passed;
     if (channel === 'prerelease' || channel === 'nightly') return true;
-    if (channel.startsWith('stable-')) return passed && to.startsWith(`${channel.slice('stable-'.length)}.`);
+    for (const prefix of ['stable-scos-', 'stable-', 'next-scos-', 'next-']) {
+      const b = branch(prefix);
+      if (b) return passed && to.startsWith(`${b}.`);
+    }
     if (channel.startsWith('prerelease-')) return to.startsWith(`${channel.slice('prerelease-'.length)}.`);
     if (channel.startsWith('nightly-')) return to.startsWith(`${channel.slice('nightly-'.length)}.0-0.nightly-`);
     return undefined;

@@ -40,6 +40,10 @@ function stateIcon(state: string): vscode.ThemeIcon {
     case 'Failed':
     case 'Rejected':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'Reachable':
+      return new vscode.ThemeIcon('arrow-circle-up', new vscode.ThemeColor('testing.iconPassed'));
+    case 'Unreachable':
+      return new vscode.ThemeIcon('circle-slash');
     case 'Pending':
       return new vscode.ThemeIcon('clock', new vscode.ThemeColor('testing.iconQueued'));
     default:

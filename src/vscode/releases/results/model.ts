@@ -1,3 +1,6 @@
+import type { CancellationTokenLike } from '../../../core/cancel';
+import { describeError } from '../../../core/errors';
+import { clusterUpgradeTo, describeClusterUpgrade } from '../../../core/releasecontroller/clusterUpgrade';
 import { type ReleaseResults, releaseTagPage, upgradeState, type UpgradeEdgeResult, type VerificationJob } from '../../../core/releasecontroller/results';
 import type { ReleaseTreeDeps } from '../model/deps';
 import type { NodeStore } from '../model/store';
@@ -21,15 +24,45 @@ export class ReleaseResultsRows {
   children(node: ResultsNode): Promise<ReleaseTreeNode[]> {
     return this.store.cached(node, `Reading results of ${node.tag}`, async (token) => {
       const started = Date.now();
-      const results = await this.deps.controller(node.url).releaseResults(node.stream, node.tag, token);
+      // The cluster is asked alongside: its answer (or why there is none) is one row, never the whole Results' error.
+      const [results, fromCluster] = await Promise.all([this.deps.controller(node.url).releaseResults(node.stream, node.tag, token), this.clusterUpgradeRow(node, token)]);
       this.deps.logger.info(
         `releases: ${node.url} results of ${node.tag}: ${results.phase}, ${results.blockingJobs.length} blocking, ${results.informingJobs.length} informing, ${results.upgradesTo.length + results.upgradesFrom.length} upgrade edges in ${Date.now() - started} ms`,
       );
-      return this.rows(node, results);
+      return this.rows(node, results, fromCluster);
     });
   }
 
-  private rows(node: ResultsNode, r: ReleaseResults): ReleaseTreeNode[] {
+  /**
+   * "Can the connected cluster upgrade to this tag", from the graph of the cluster's channel; undefined without a
+   * cluster. A failure (cluster or graph) is an error row under Results, whose Retry reads Results again.
+   */
+  private async clusterUpgradeRow(node: ResultsNode, token: CancellationTokenLike): Promise<ReleaseTreeNode | undefined> {
+    const id = `${node.id}/clusterUpgrade`;
+    try {
+      const source = await this.deps.clusterUpgradeSource();
+      if (!source) return undefined;
+      const answer = await clusterUpgradeTo(source, node.tag, { defaultUpstream: node.url, graph: (base, channel, t) => this.deps.controller(base).upgradeGraph(channel, t), token });
+      const { verdict, summary, detail, reachable } = describeClusterUpgrade(answer);
+      this.deps.logger.info(`releases: ${node.tag}: ${summary}${answer.graph ? ` (${answer.graph})` : ''}`);
+      // The answer is the label, the cluster's version and channel follow, the whole sentence and path are the tooltip.
+      return this.store.node<ResultRowNode>({
+        kind: 'resultRow',
+        id,
+        parent: node,
+        label: verdict,
+        description: `${answer.from}${answer.channel ? `, channel ${answer.channel}` : ''}`,
+        state: reachable === undefined ? '' : reachable ? 'Reachable' : 'Unreachable',
+        tooltip: `${summary}\n${detail}`,
+      });
+    } catch (err) {
+      const message = `Upgrade from your cluster: ${describeError(err)}`;
+      this.deps.logger.warn(`releases: ${node.tag}: ${message}`);
+      return this.store.node({ kind: 'error', id: `${id}/error`, parent: node, message, error: err });
+    }
+  }
+
+  private rows(node: ResultsNode, r: ReleaseResults, fromCluster: ReleaseTreeNode | undefined): ReleaseTreeNode[] {
     const page = releaseTagPage(node.url, node.stream, node.tag);
     const failedBlocking = r.blockingJobs.filter((j) => j.state === 'Failed').length;
     const phase = this.store.node<ResultRowNode>({
@@ -42,7 +75,7 @@ export class ReleaseResultsRows {
       url: page,
       tooltip: `${node.tag} in stream ${node.stream} is ${r.phase || 'of unknown phase'}. Opens ${page}`,
     });
-    const groups: ReleaseTreeNode[] = [phase, this.jobGroup(node, 'blocking', 'Blocking jobs', r.blockingJobs), this.jobGroup(node, 'informing', 'Informing jobs', r.informingJobs)];
+    const groups: ReleaseTreeNode[] = [phase, ...(fromCluster ? [fromCluster] : []), this.jobGroup(node, 'blocking', 'Blocking jobs', r.blockingJobs), this.jobGroup(node, 'informing', 'Informing jobs', r.informingJobs)];
     if (r.pendingJobs.length > 0) groups.push(this.jobGroup(node, 'pending', 'Pending jobs', r.pendingJobs));
     groups.push(this.upgradeGroup(node, 'upgradesTo', `Upgrades to ${node.tag}`, r.upgradesTo), this.upgradeGroup(node, 'upgradesFrom', `Upgrades from ${node.tag}`, r.upgradesFrom));
     return groups;

@@ -28,14 +28,14 @@ export interface ResultsGroupNode {
   readonly rows: readonly ResultRowNode[];
 }
 
-/** One fact: the phase, a job and its state, an upgrade edge. Opens `url` when clicked. */
+/** One fact: the phase, a job and its state, an upgrade edge, whether the cluster can upgrade to the tag. Opens `url` when clicked. */
 export interface ResultRowNode {
   readonly kind: 'resultRow';
   readonly id: string;
   readonly parent: ReleaseTreeNode | undefined;
   readonly label: string;
   readonly description: string;
-  /** Succeeded, Failed, Pending, or a phase (Accepted, Rejected, ...). */
+  /** Succeeded, Failed, Pending, a phase (Accepted, Rejected, ...), or Reachable/Unreachable (from the cluster). */
   readonly state: string;
   readonly url?: string;
   readonly tooltip: string;
