@@ -3,10 +3,8 @@ import type { ClusterUpgradeSource } from '../cluster/upgradeSource';
 import { compareReleaseTags } from '../release/tags';
 import { answerUpgrade, type UpgradeGraph } from './graph';
 
-/**
- * "Can the connected cluster upgrade to this tag": the cluster's version, looked up in the upgrade graph of the
- * cluster's channel (from its spec.upstream, else the release controller that lists the tag).
- */
+// "Can the connected cluster upgrade to this tag": the cluster's version, looked up in the upgrade graph of the
+// cluster's channel (from its spec.upstream, else the release controller that lists the tag).
 
 /** A graph URL (`https://host/graph`) as a controller client's base: the client asks `/graph` itself. */
 export function graphBase(upstream: string): string {
