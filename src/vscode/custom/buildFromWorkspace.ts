@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import vscode = require('vscode');
-import type { CheckoutProgress, ReleaseBuildResult } from '../../core/release/build';
+import type { DevLoopStage } from '../../core/devloop/stages';
+import type { ReleaseBuildResult } from '../../core/release/build';
 import type { Services } from '../services';
 import { devRepository, readBuildSettings } from '../workspace/devLoopSettings';
 
@@ -19,11 +20,18 @@ export interface WorkspaceBuildRequest {
   env?: Record<string, string>;
 }
 
-/** `cluster-samples-operator: build` for each checkout still going, joined: what the notification shows. */
-function progressText(states: Map<string, CheckoutProgress>): string {
-  return [...states.values()]
-    .map((p) => `${p.component ?? path.basename(p.dir)}: ${p.stage.name}${p.stage.state === 'running' ? '' : ` ${p.stage.state}`}`)
-    .join(', ');
+/** Each checkout's stages so far, in the order they started: what it has done stays in the notification. */
+type CheckoutStages = { name: string; stages: Map<string, DevLoopStage['state']> };
+
+/**
+ * `cluster-samples-operator: prepare done, build running` for each checkout, joined, then what the payload is
+ * doing (`reading ... back`) once the checkouts are pushed: what the notification shows.
+ */
+function progressText(checkouts: Iterable<CheckoutStages>, payload?: string): string {
+  const text = [...checkouts]
+    .map((c) => `${c.name}: ${[...c.stages].map(([stage, state]) => `${stage} ${state}`).join(', ')}`)
+    .join('; ');
+  return payload ? (text ? `${text}; ${payload}` : payload) : text;
 }
 
 /**
@@ -46,7 +54,8 @@ export async function buildFromWorkspace(services: Services, request: WorkspaceB
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Building custom release ${request.to} from ${request.dirs.length} checkouts`, cancellable: true },
     (progress, token) => {
-      const states = new Map<string, CheckoutProgress>();
+      const checkouts = new Map<string, CheckoutStages>();
+      let payload = '';
       return buildRelease({
         registry: services.registry(),
         cache: services.cache(),
@@ -61,12 +70,18 @@ export async function buildFromWorkspace(services: Services, request: WorkspaceB
         token,
         logger,
         progress: (message) => {
-          if (message) progress.report({ message });
+          if (!message) return;
+          payload = message;
+          progress.report({ message: progressText(checkouts.values(), payload) });
         },
         onCheckout: (p) => {
-          states.set(p.dir, p);
-          if (p.stage.state !== 'running') logger.info(`okd.createCustomRelease: ${p.component ?? p.dir} ${p.stage.name} ${p.stage.state}${p.stage.detail ? `: ${p.stage.detail}` : ''}`);
-          progress.report({ message: progressText(states) });
+          const checkout = checkouts.get(p.dir) ?? { name: path.basename(p.dir), stages: new Map() };
+          checkout.name = p.component ?? checkout.name;
+          // Not yet begun, or never run here (a payload build neither patches nor rolls out): not shown.
+          if (p.stage.state !== 'pending' && p.stage.state !== 'skipped') checkout.stages.set(p.stage.name, p.stage.state);
+          checkouts.set(p.dir, checkout);
+          if (p.stage.state !== 'running') logger.info(`okd.createCustomRelease: ${checkout.name} ${p.stage.name} ${p.stage.state}${p.stage.detail ? `: ${p.stage.detail}` : ''}`);
+          progress.report({ message: progressText(checkouts.values(), payload) });
         },
         onLine: (dir, line) => logger.info(`okd.createCustomRelease | ${path.basename(dir)}: ${line}`),
       });

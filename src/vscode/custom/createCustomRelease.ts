@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { formatStageTimes } from '../../core/devloop/stages';
 import { OkdError } from '../../core/errors';
 import { formatPullspec, parsePullspec } from '../../core/pullspec';
 import { createRelease, type NewReleaseResult } from '../../core/release/new';
@@ -58,10 +59,14 @@ export const createCustomRelease: ReleaseCommand = {
       );
     // From the workspace folders: each checkout built and pushed first (`release build`), then the same payload.
     const dirs = request.dirs;
-    const build = async (force: boolean): Promise<NewReleaseResult> =>
-      dirs
-        ? (await buildFromWorkspace(services, { release: source, dirs, to, ...(request.name ? { name: request.name } : {}), force, ...(request.env ? { env: request.env } : {}) })).release
-        : fromImages(force);
+    // Each checkout's stage times, for the result: `cluster-samples-operator: prepare 0.2 s, build 41.3 s, push 1.1 s`.
+    let built: string[] = [];
+    const build = async (force: boolean): Promise<NewReleaseResult> => {
+      if (!dirs) return fromImages(force);
+      const done = await buildFromWorkspace(services, { release: source, dirs, to, ...(request.name ? { name: request.name } : {}), force, ...(request.env ? { env: request.env } : {}) });
+      built = done.checkouts.map((c) => `${c.component}: ${formatStageTimes(c.stages)}`);
+      return done.release;
+    };
     let result: NewReleaseResult;
     try {
       result = await build(request.force === true);
@@ -82,7 +87,7 @@ export const createCustomRelease: ReleaseCommand = {
     await vscode.commands.executeCommand('okd.revealInExplorer', { release: result.tagPullSpec });
 
     const replaced = result.replaced.map((r) => r.name).join(', ');
-    const message = `Created ${result.name} (${replaced} replaced)${result.warnings.length ? `. ${result.warnings.join('; ')}` : ''}`;
+    const message = `Created ${result.name} (${replaced} replaced)${built.length ? `. ${built.join('; ')}` : ''}${result.warnings.length ? `. ${result.warnings.join('; ')}` : ''}`;
     void vscode.window.showInformationMessage(message, 'Compare with Source', 'Extract Installer...').then((choice) => {
       if (choice === 'Compare with Source') void vscode.commands.executeCommand('okd.compareWithSource', result.tagPullSpec);
       else if (choice === 'Extract Installer...') void vscode.commands.executeCommand('okd.extractInstaller', result.tagPullSpec);
