@@ -10,7 +10,7 @@ import { cliEnv, runCli } from '../support/cli';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
+import { busyOrAsked, expandTreePath, inlineAction, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -81,8 +81,7 @@ void test('Cluster view: a patch shows as an override row and a status bar warni
     await override.waitFor({ state: 'visible', timeout: 30_000 });
 
     // Inline Restore on the override row: the CVO puts the payload's Deployment back, the warning goes away.
-    await override.hover();
-    await override.locator('.actions .action-label[aria-label="Restore Operator"]').click();
+    await inlineAction(page, override, 'Restore Operator', 'the restore to begin', async () => (await busyOrAsked(page, 'Cluster')) || !(await override.isVisible()));
     // When a watch event re-renders the row between the hover and the click, the workbench runs the action without
     // its row; the command then asks which operator (the only one) instead of failing.
     const picker = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();

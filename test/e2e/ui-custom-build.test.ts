@@ -14,7 +14,7 @@ import { SAMPLE_COMPONENT } from '../support/sample-operator';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { centerNotifications, expandTreePath, notifications, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
+import { centerNotifications, contextAction, expandTreePath, notifications, openViewContainer, openWorkbench, runCommand, screenshot, treeRow, until, withScreenshotOnFailure } from './support/ui';
 
 let sandbox: Sandbox | undefined;
 let root: string | undefined;
@@ -48,10 +48,7 @@ void test('Create Custom Release → Build the workspace folders: the notificati
   await withScreenshotOnFailure(t, page, 'custom-build', async () => {
     await openViewContainer(page, 'OKD');
     const releaseRow = await expandTreePath(page, releaseTag);
-    await releaseRow.click({ button: 'right' });
-    const item = page.locator('.context-view .monaco-menu .action-item').filter({ has: page.locator('.action-label', { hasText: /^Create Custom Release\.\.\.$/ }) });
-    await item.first().waitFor({ state: 'visible', timeout: 30_000 });
-    await item.first().click();
+    await contextAction(page, releaseRow, 'Create Custom Release...');
 
     // How to replace components: the workspace folders (one checkout here).
     const choice = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Build the workspace folders' }).first();

@@ -14,7 +14,7 @@ import { startRegistry, type TestRegistry } from '../support/registry';
 import { launchBrowser, type Browser } from './support/browser';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { buildExtension } from './support/extension';
-import { expandTreePath, openViewContainer, openWorkbench, pane, runCommand, screenshot, setPaneExpanded, treeRow, until, withScreenshotOnFailure } from './support/ui';
+import { busyOrAsked, contextAction, expandTreePath, inlineAction, openViewContainer, openWorkbench, pane, runCommand, screenshot, setPaneExpanded, treeRow, until, withScreenshotOnFailure } from './support/ui';
 import { startWorld, type World } from './support/world';
 
 let world: World | undefined;
@@ -95,10 +95,7 @@ void test('Operand from the Release Explorer: Patch into Cluster on its image ro
     await until(page, 'Operators to fold', async () => (await treeRow(page, 'Operators').getAttribute('aria-expanded')) === 'false', 30_000);
     await expandTreePath(page, 'Images');
     const image = await scrollTo(page, 'Releases', 'prometheus');
-    await image.click({ button: 'right' });
-    const item = page.locator('.context-view .monaco-menu .action-item').filter({ has: page.locator('.action-label', { hasText: /^Patch into Cluster/ }) });
-    await item.first().waitFor({ state: 'visible', timeout: 30_000 });
-    await item.first().click();
+    await contextAction(page, image, /^Patch into Cluster/);
 
     // The image: the release's own is offered first; type the dev image instead.
     await widget.locator('.quick-input-title', { hasText: 'Image to run as prometheus' }).waitFor({ state: 'visible', timeout: 60_000 });
@@ -131,8 +128,7 @@ void test('Operand from the Release Explorer: Patch into Cluster on its image ro
     await screenshot(page, 'operand');
 
     // Inline Restore on the operand's row: the payload's argument back, the override gone, the row gone.
-    await row.hover();
-    await row.locator('.actions .action-label[aria-label="Restore Operator"]').click();
+    await inlineAction(page, row, 'Restore Operator', 'the restore to begin', async () => (await busyOrAsked(page, 'Cluster')) || (await treeRow(page, 'prometheus').count()) === 0);
     const picker = widget.locator('.quick-input-list .monaco-list-row').first();
     await until(page, 'the operand row to go (after answering the picker if it asked)', async () => {
       if (await picker.isVisible()) await page.keyboard.press('Enter');

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import vscode = require('vscode');
 import { CancelledError } from '../../core/cancel';
 import { ClusterClient, type WatchHandle } from '../../core/cluster/client';
@@ -179,6 +180,9 @@ export class ClusterModel implements vscode.Disposable {
   }
 
   private setState(state: ClusterState): void {
+    // A watch event that changes nothing shown (an operator's heartbeat, a status write with the same conditions)
+    // does not redraw the view: each redraw replaces the rows' inline buttons, and a click that spans it is lost.
+    if (isDeepStrictEqual(state, this.stateValue)) return;
     this.stateValue = state;
     void vscode.commands.executeCommand('setContext', 'okd.cluster.state', contextState(state));
     void vscode.commands.executeCommand('setContext', 'okd.cluster.hasOverrides', state.kind === 'connected' && state.status.overrides.length > 0);

@@ -1,15 +1,22 @@
 import vscode = require('vscode');
 
+/** lazy.ts's CLUSTER_VIEW_ID: this file goes in dist/cluster.js, lazy.ts in the extension's bundle. */
+const CLUSTER_VIEW = 'okd.cluster';
+
 export type Report = (message: string) => void;
 
 /**
- * Runs `task` in a cancellable progress notification. Commands gather their input (pickers, confirmation) first
- * and only then start this, so Cancel always means "stop the cluster work".
+ * Runs `task` in a cancellable progress notification, with the Cluster view's progress bar running as long as it
+ * does (the view whose rows the work changes says it is busy, even with the notification filed away). Commands
+ * gather their input (pickers, confirmation) first and only then start this, so Cancel always means "stop the
+ * cluster work".
  */
 export function withClusterProgress<T>(title: string, task: (report: Report, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
   return Promise.resolve(
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-      task((message) => progress.report({ message }), token),
+    vscode.window.withProgress({ location: { viewId: CLUSTER_VIEW } }, () =>
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
+        task((message) => progress.report({ message }), token),
+      ),
     ),
   );
 }

@@ -92,12 +92,63 @@ export async function runCommand(page: Page, title: string, timeoutMs = DEFAULT_
   if (!options.asks) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT });
 }
 
-/** Right-clicks `row` and runs `title` from its context menu. */
-export async function contextAction(page: Page, row: Locator, title: string): Promise<void> {
+/**
+ * Clicks `target` until `ran` sees its action begin, as a user whose click did nothing clicks again. This workbench
+ * drops clicks that only a test is quick enough to make: a context menu ignores its items' mouseup until a 100 ms
+ * timer from its opening has fired (menu.ts `runOnceToEnableMouseUp`; a loaded machine fires it late), and a tree
+ * row's inline action that a refresh re-renders between mousedown and mouseup gets no click. `before` runs ahead of
+ * each click (hovering the row that shows the action).
+ */
+export async function clickUntilItRuns(
+  page: Page,
+  target: Locator,
+  what: string,
+  ran: () => Promise<boolean>,
+  options: { before?: () => Promise<void>; attempts?: number } = {},
+): Promise<void> {
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1 && (await ran())) return;
+    await options.before?.();
+    // Gone since the last check because the action ran: `ran` says so below.
+    await target.click({ timeout: 30_000 }).catch((err: unknown) => {
+      if (attempt === attempts) throw err;
+    });
+    try {
+      await until(page, what, ran, 5_000);
+      return;
+    } catch {
+      // Nothing happened: click again.
+    }
+  }
+  throw new Error(`nothing happened after ${attempts} clicks: waited for ${what}`);
+}
+
+/** Whether side bar pane `paneTitle` shows its progress bar running, or a quick pick asks something. */
+export async function busyOrAsked(page: Page, paneTitle: string): Promise<boolean> {
+  if (await page.locator('.quick-input-widget').isVisible()) return true;
+  return (await pane(page, paneTitle).locator('.monaco-progress-container.active').count()) > 0;
+}
+
+/** Right-clicks `row` and runs `title` (the whole label, or a pattern) from its context menu. */
+export async function contextAction(page: Page, row: Locator, title: string | RegExp): Promise<void> {
   await row.click({ button: 'right' });
-  const item = page.locator('.context-view .monaco-menu .action-item').filter({ has: page.locator('.action-label', { hasText: exactly(title) }) });
-  await item.first().waitFor({ state: 'visible', timeout: 30_000 });
-  await item.first().click();
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: typeof title === 'string' ? exactly(title) : title }) }).first();
+  await item.waitFor({ state: 'visible', timeout: 30_000 });
+  // The menu closes as its item's action starts.
+  await clickUntilItRuns(page, item, `the context menu to close on ${String(title)}`, async () => !(await menu.isVisible()));
+}
+
+/** Hovers `row` and clicks its inline action `title` until `ran` sees the action begin. */
+export async function inlineAction(page: Page, row: Locator, title: string, what: string, ran: () => Promise<boolean>): Promise<void> {
+  const action = row.locator(`.actions .action-label[aria-label="${cssString(title)}"]`);
+  await clickUntilItRuns(page, action, what, ran, {
+    before: async () => {
+      await row.hover();
+      await action.waitFor({ state: 'visible', timeout: 30_000 });
+    },
+  });
 }
 
 /** Opens a workspace file in an editor through quick open (Ctrl+P). */
