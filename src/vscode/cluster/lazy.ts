@@ -5,8 +5,7 @@ import type { Services } from '../services';
 import type { WorkspaceAwareness } from '../workspace/awareness';
 import type { ClusterFeature } from './main';
 import type { ClusterNode } from './nodes';
-
-export const CLUSTER_VIEW_ID = 'okd.cluster';
+import { CLUSTER_VIEW_ID } from './viewId';
 
 /**
  * Every cluster command of package.json; each loads dist/cluster.js on first use. Besides the tree rows menus pass,

@@ -1,7 +1,6 @@
 import vscode = require('vscode');
+import { CLUSTER_VIEW_ID } from './viewId';
 
-/** lazy.ts's CLUSTER_VIEW_ID: this file goes in dist/cluster.js, lazy.ts in the extension's bundle. */
-const CLUSTER_VIEW = 'okd.cluster';
 
 export type Report = (message: string) => void;
 
@@ -13,7 +12,7 @@ export type Report = (message: string) => void;
  */
 export function withClusterProgress<T>(title: string, task: (report: Report, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
   return Promise.resolve(
-    vscode.window.withProgress({ location: { viewId: CLUSTER_VIEW } }, () =>
+    vscode.window.withProgress({ location: { viewId: CLUSTER_VIEW_ID } }, () =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
         task((message) => progress.report({ message }), token),
       ),

@@ -59,24 +59,23 @@ export const createCustomRelease: ReleaseCommand = {
       );
     // From the workspace folders: each checkout built and pushed first (`release build`), then the same payload.
     const dirs = request.dirs;
-    // Each checkout's stage times, for the result: `cluster-samples-operator: prepare 0.2 s, build 41.3 s, push 1.1 s`.
-    let built: string[] = [];
-    const build = async (force: boolean): Promise<NewReleaseResult> => {
-      if (!dirs) return fromImages(force);
+    // From the workspace, each checkout's stage times too, for the result: `cluster-samples-operator: prepare 0.2 s, build 41.3 s, push 1.1 s`.
+    const build = async (force: boolean): Promise<{ release: NewReleaseResult; built: string[] }> => {
+      if (!dirs) return { release: await fromImages(force), built: [] };
       const done = await buildFromWorkspace(services, { release: source, dirs, to, ...(request.name ? { name: request.name } : {}), force, ...(request.env ? { env: request.env } : {}) });
-      built = done.checkouts.map((c) => `${c.component}: ${formatStageTimes(c.stages)}`);
-      return done.release;
+      return { release: done.release, built: done.checkouts.map((c) => `${c.component}: ${formatStageTimes(c.stages)}`) };
     };
-    let result: NewReleaseResult;
+    let outcome: { release: NewReleaseResult; built: string[] };
     try {
-      result = await build(request.force === true);
+      outcome = await build(request.force === true);
     } catch (err) {
       // An existing target tag: ask (the CLI says "pass --force"); tests pass force in the args.
       if (!(err instanceof OkdError && err.kind === 'conflict') || given) throw err;
       const replace = await vscode.window.showWarningMessage(`${err.message}. Replace it?`, { modal: true }, 'Replace');
       if (replace !== 'Replace') return undefined;
-      result = await build(true);
+      outcome = await build(true);
     }
+    const { release: result, built } = outcome;
     services.logger.info(
       `okd.createCustomRelease: pushed ${result.tagPullSpec} (${result.pullSpec}), ${result.uploadedBytes} bytes uploaded, ${result.mountedBlobs} base layers mounted, ${result.copiedBlobs} copied`,
     );
